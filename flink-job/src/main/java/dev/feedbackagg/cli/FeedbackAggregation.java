@@ -1,0 +1,48 @@
+package dev.feedbackagg.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The executable jar's entry point: one command, a subcommand per task. */
+@Command(
+    name = "feedback-aggregation",
+    mixinStandardHelpOptions = true,
+    versionProvider = FeedbackAggregation.Version.class,
+    description = "Online weighted aggregation of human preference labels (MECHANISM.md).",
+    subcommands = {ReplayCommand.class, CommandLine.HelpCommand.class})
+public final class FeedbackAggregation implements Runnable {
+
+  /** Exit code for bad input or options. */
+  public static final int EXIT_BAD_INPUT = 2;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
+  }
+
+  public static CommandLine commandLine() {
+    return new CommandLine(new FeedbackAggregation());
+  }
+
+  public static void main(String[] args) {
+    int code = commandLine().execute(args);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  /** The version the jar was built as. */
+  public static String version() {
+    String v = FeedbackAggregation.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"feedback-aggregation " + version()};
+    }
+  }
+}

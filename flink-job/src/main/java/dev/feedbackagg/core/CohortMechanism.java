@@ -1,0 +1,322 @@
+package dev.feedbackagg.core;
+
+import dev.feedbackagg.avro.AggregatedPreference;
+import dev.feedbackagg.avro.Choice;
+import dev.feedbackagg.avro.LabelerContribution;
+import dev.feedbackagg.avro.LabelerWeight;
+import dev.feedbackagg.avro.RegretMetrics;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The mechanism of one cohort (MECHANISM.md): aggregation at close, the specialists update when
+ * the outcome is known, expiry of pending items, regret accounting and snapshots.
+ *
+ * <p>It is the one place where the arithmetic lives. The reference replays a sorted event log
+ * through it; the Flink Mechanism operator calls {@link #step} from its timers with the events
+ * of one event time. Both therefore produce the same bits.
+ */
+public final class CohortMechanism {
+  private final MechanismConfig config;
+  private final double eta;
+  private final Loss loss;
+
+  public CohortMechanism(MechanismConfig config) {
+    this.config = config;
+    this.eta = config.eta();
+    this.loss = config.loss();
+  }
+
+  public MechanismConfig config() {
+    return config;
+  }
+
+  /** The first metrics boundary strictly after t. */
+  public long nextBoundary(long t) {
+    long i = config.metricsIntervalMs();
+    long b = Math.floorDiv(t, i) * i + i;
+    return b < t ? Long.MAX_VALUE : b; // overflow near Long.MAX_VALUE
+  }
+
+  /**
+   * Applies everything that happens in the cohort at event time ts, in the order of MECHANISM.md:
+   * first the snapshot of a boundary at ts (it reflects the events before ts), then expiries,
+   * then the given events (outcomes before closes, ascending prompt id).
+   *
+   * @param events the cohort's events with time ts, in any order (sorted here)
+   * @return the metrics boundary now due (the caller sets a timer there), or {@link
+   *     CohortSummary#NO_BOUNDARY}
+   */
+  public long step(CohortStore store, String cohort, long ts, List<ItemEvent> events, MechanismOutput out)
+      throws Exception {
+    CohortSummary summary = store.summary();
+    if (summary.pendingBoundary != CohortSummary.NO_BOUNDARY && summary.pendingBoundary <= ts) {
+      snapshot(store, summary, cohort, summary.pendingBoundary, false, out);
+      summary.pendingBoundary = CohortSummary.NO_BOUNDARY;
+    }
+    boolean changed = false;
+    String[] expiring = store.takeExpiries(ts);
+    if (expiring.length > 0) {
+      Arrays.sort(expiring);
+      for (String promptId : expiring) {
+        PendingItem p = store.pending(promptId);
+        if (p != null && p.expiresAt(config.outcomeTimeoutMs()) == ts) {
+          store.removePending(promptId);
+          summary.itemsExpired++;
+          changed = true;
+        }
+      }
+    }
+    if (!events.isEmpty()) {
+      List<ItemEvent> sorted = events;
+      if (events.size() > 1) {
+        sorted = new ArrayList<>(events);
+        sorted.sort(ItemEvent.APPLY_ORDER);
+      }
+      for (ItemEvent e : sorted) {
+        if (e.kind == ItemEvent.Kind.CLOSE) {
+          PendingItem p = close(store, summary, e, out);
+          if (e.hasOutcome) {
+            applyOutcome(store, summary, p, e.outcome);
+          } else {
+            store.putPending(p);
+            store.addExpiry(p.expiresAt(config.outcomeTimeoutMs()), p.promptId);
+          }
+          changed = true;
+        } else {
+          PendingItem p = store.pending(e.promptId);
+          if (p == null) {
+            out.unmatchedOutcome(e);
+          } else {
+            store.removePending(e.promptId);
+            applyOutcome(store, summary, p, e.outcome);
+            changed = true;
+          }
+        }
+      }
+    }
+    if (changed) {
+      summary.pendingBoundary = nextBoundary(ts);
+    }
+    store.putSummary(summary);
+    return summary.pendingBoundary;
+  }
+
+  /** The snapshot at end of input (after every event and timer): snapshot_time Long.MAX_VALUE. */
+  public void endOfInput(CohortStore store, String cohort, MechanismOutput out) throws Exception {
+    CohortSummary summary = store.summary();
+    snapshot(store, summary, cohort, Long.MAX_VALUE, true, out);
+    summary.pendingBoundary = CohortSummary.NO_BOUNDARY;
+    store.putSummary(summary);
+  }
+
+  private PendingItem close(CohortStore store, CohortSummary summary, ItemEvent e, MechanismOutput out)
+      throws Exception {
+    String[] ids = e.labelerIds;
+    int n = ids.length;
+    double[] logWeights = new double[n];
+    for (int i = 0; i < n; i++) {
+      LabelerState s = store.labeler(ids[i]);
+      if (s == null) {
+        s = LabelerState.newcomer(config.newcomerOffset());
+        s.changedSinceSnapshot = true;
+        store.putLabeler(ids[i], s);
+        summary.labelers++;
+      }
+      logWeights[i] = s.logWeight(eta);
+    }
+    Aggregation agg = Aggregation.of(e.reports, logWeights);
+    summary.itemsClosed++;
+    summary.sumEffectiveLabelers += agg.effectiveLabelers;
+
+    List<LabelerContribution> contributions = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      contributions.add(new LabelerContribution(ids[i], e.reports[i], agg.normalisedWeights[i]));
+    }
+    double p = agg.preference;
+    out.aggregated(
+        AggregatedPreference.newBuilder()
+            .setCohort(e.cohort)
+            .setPromptId(e.promptId)
+            .setResponseAId(e.responseAId)
+            .setResponseBId(e.responseBId)
+            .setSequence(summary.itemsClosed)
+            .setCloseTime(e.time)
+            .setCloseReason(e.closeReason)
+            .setPreference(p)
+            .setChosen(p > 0.5 ? Choice.A : p < 0.5 ? Choice.B : Choice.TIE)
+            .setConfidence(Math.abs(2.0 * p - 1.0))
+            .setEffectiveLabelers(agg.effectiveLabelers)
+            .setLabels(n)
+            .setMean(agg.mean)
+            .setMedian(agg.median)
+            .setMajority(agg.majority)
+            .setEta(eta)
+            .setContributions(contributions)
+            .build());
+
+    PendingItem pending = new PendingItem();
+    pending.promptId = e.promptId;
+    pending.closeTime = e.time;
+    pending.labelerIds = ids;
+    pending.reports = e.reports;
+    pending.logWeights = logWeights;
+    pending.preference = p;
+    pending.mean = agg.mean;
+    pending.median = agg.median;
+    pending.majority = agg.majority;
+    return pending;
+  }
+
+  /**
+   * The specialists update of MECHANISM.md with the log-weights stored at close, and the regret
+   * accounting of the item.
+   */
+  private void applyOutcome(CohortStore store, CohortSummary summary, PendingItem item, double y)
+      throws Exception {
+    String[] ids = item.labelerIds;
+    int n = ids.length;
+    double[] a = item.logWeights;
+    double[] losses = new double[n];
+    // Z = logsumexp(a - eta l) - logsumexp(a), each with its own max so nothing under- or overflows.
+    double maxA = Double.NEGATIVE_INFINITY;
+    double maxB = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < n; i++) {
+      losses[i] = loss.of(item.reports[i], y);
+      maxA = Math.max(maxA, a[i]);
+      maxB = Math.max(maxB, a[i] - eta * losses[i]);
+    }
+    double sumA = 0.0;
+    double sumB = 0.0;
+    for (int i = 0; i < n; i++) {
+      sumA += Math.exp(a[i] - maxA);
+      sumB += Math.exp(a[i] - eta * losses[i] - maxB);
+    }
+    double z = (maxB + Math.log(sumB)) - (maxA + Math.log(sumA));
+    double zOverEta = z / eta;
+    double mechanismLoss = loss.of(item.preference, y);
+    for (int i = 0; i < n; i++) {
+      LabelerState s = store.labeler(ids[i]);
+      s.specialistLoss += losses[i] + zOverEta;
+      s.rounds++;
+      s.loss += losses[i];
+      s.specialistRegret += mechanismLoss - losses[i];
+      s.changedSinceSnapshot = true;
+      store.putLabeler(ids[i], s);
+    }
+    summary.fullParticipants =
+        summary.rounds == 0 ? ids.clone() : intersectSorted(summary.fullParticipants, ids);
+    summary.rounds++;
+    summary.lossMechanism += mechanismLoss;
+    summary.lossMean += loss.of(item.mean, y);
+    summary.lossMedian += loss.of(item.median, y);
+    summary.lossMajority += loss.of(item.majority, y);
+  }
+
+  static String[] intersectSorted(String[] a, String[] b) {
+    String[] out = new String[Math.min(a.length, b.length)];
+    int i = 0;
+    int j = 0;
+    int k = 0;
+    while (i < a.length && j < b.length) {
+      int c = a[i].compareTo(b[j]);
+      if (c == 0) {
+        out[k++] = a[i];
+        i++;
+        j++;
+      } else if (c < 0) {
+        i++;
+      } else {
+        j++;
+      }
+    }
+    return k == out.length ? out : Arrays.copyOf(out, k);
+  }
+
+  private void snapshot(
+      CohortStore store,
+      CohortSummary summary,
+      String cohort,
+      long time,
+      boolean endOfInput,
+      MechanismOutput out)
+      throws Exception {
+    String bestId = null;
+    double bestLoss = 0.0;
+    if (summary.rounds > 0) {
+      for (String id : summary.fullParticipants) { // ascending: ties go to the smaller id
+        double l = store.labeler(id).loss;
+        if (bestId == null || l < bestLoss) {
+          bestId = id;
+          bestLoss = l;
+        }
+      }
+    }
+    // One pass over the labelers: the max specialist regret, and who changed since last time.
+    String[] maxId = {null};
+    double[] maxRegret = {0.0};
+    List<String> changed = new ArrayList<>();
+    long minRounds = config.minRounds();
+    store.forEachLabeler(
+        (id, s) -> {
+          if (s.rounds >= minRounds && s.rounds > 0) {
+            if (maxId[0] == null
+                || s.specialistRegret > maxRegret[0]
+                || (s.specialistRegret == maxRegret[0] && id.compareTo(maxId[0]) < 0)) {
+              maxId[0] = id;
+              maxRegret[0] = s.specialistRegret;
+            }
+          }
+          if (s.changedSinceSnapshot) {
+            changed.add(id);
+          }
+        });
+
+    RegretMetrics.Builder m =
+        RegretMetrics.newBuilder()
+            .setCohort(cohort)
+            .setSnapshotTime(time)
+            .setEndOfInput(endOfInput)
+            .setRounds(summary.rounds)
+            .setItemsClosed(summary.itemsClosed)
+            .setItemsExpired(summary.itemsExpired)
+            .setLossMechanism(summary.lossMechanism)
+            .setLossMean(summary.lossMean)
+            .setLossMedian(summary.lossMedian)
+            .setLossMajority(summary.lossMajority)
+            .setLabelers(summary.labelers)
+            .setMeanEffectiveLabelers(
+                summary.itemsClosed == 0 ? 0.0 : summary.sumEffectiveLabelers / summary.itemsClosed);
+    if (bestId != null) {
+      double regret = summary.lossMechanism - bestLoss;
+      m.setBestLabelerId(bestId)
+          .setLossBestLabeler(bestLoss)
+          .setRegret(regret)
+          .setRegretPerSqrtRounds(regret / Math.sqrt(summary.rounds))
+          .setRegretPerRound(regret / summary.rounds);
+    }
+    if (maxId[0] != null) {
+      m.setMaxSpecialistRegret(maxRegret[0]).setMaxSpecialistLabelerId(maxId[0]);
+    }
+    out.regret(m.build());
+
+    changed.sort(null);
+    for (String id : changed) {
+      LabelerState s = store.labeler(id);
+      s.changedSinceSnapshot = false;
+      store.putLabeler(id, s);
+      out.weight(
+          LabelerWeight.newBuilder()
+              .setCohort(cohort)
+              .setLabelerId(id)
+              .setSnapshotTime(time)
+              .setLogWeight(s.logWeight(eta))
+              .setSpecialistLoss(s.specialistLoss)
+              .setRounds(s.rounds)
+              .setLoss(s.loss)
+              .setSpecialistRegret(s.specialistRegret)
+              .build());
+    }
+  }
+}

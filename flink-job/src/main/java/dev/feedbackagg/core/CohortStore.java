@@ -1,0 +1,38 @@
+package dev.feedbackagg.core;
+
+/**
+ * The state of one cohort's mechanism, wherever it lives: maps in the reference, Flink keyed
+ * state in the job. Values handed out may be live objects; callers write back what they change.
+ */
+public interface CohortStore {
+  /** The labeler's state, or null for a labeler never seen in this cohort. */
+  LabelerState labeler(String labelerId) throws Exception;
+
+  void putLabeler(String labelerId, LabelerState state) throws Exception;
+
+  /** Visits every labeler of the cohort, in any order. */
+  void forEachLabeler(LabelerVisitor visitor) throws Exception;
+
+  PendingItem pending(String promptId) throws Exception;
+
+  void putPending(PendingItem item) throws Exception;
+
+  void removePending(String promptId) throws Exception;
+
+  /** Remembers that the pending item promptId expires at time. */
+  void addExpiry(long time, String promptId) throws Exception;
+
+  /** Removes and returns the prompt ids registered to expire at time (empty array if none). */
+  String[] takeExpiries(long time) throws Exception;
+
+  /** The summary; a fresh one for a new cohort. */
+  CohortSummary summary() throws Exception;
+
+  void putSummary(CohortSummary summary) throws Exception;
+
+  /** A visitor of labeler states. */
+  @FunctionalInterface
+  interface LabelerVisitor {
+    void visit(String labelerId, LabelerState state) throws Exception;
+  }
+}

@@ -1,0 +1,84 @@
+package dev.feedbackagg.core;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** A cohort's state in plain maps: for the reference, the replay command and benchmarks. */
+public final class InMemoryCohortStore implements CohortStore {
+  private static final String[] NONE = new String[0];
+
+  private final Map<String, LabelerState> labelers = new HashMap<>();
+  private final Map<String, PendingItem> pending = new HashMap<>();
+  private final TreeMap<Long, List<String>> expiries = new TreeMap<>();
+  private CohortSummary summary = new CohortSummary();
+
+  @Override
+  public LabelerState labeler(String labelerId) {
+    return labelers.get(labelerId);
+  }
+
+  @Override
+  public void putLabeler(String labelerId, LabelerState state) {
+    labelers.put(labelerId, state);
+  }
+
+  @Override
+  public void forEachLabeler(LabelerVisitor visitor) throws Exception {
+    for (Map.Entry<String, LabelerState> e : labelers.entrySet()) {
+      visitor.visit(e.getKey(), e.getValue());
+    }
+  }
+
+  /** All labelers, live. */
+  public Map<String, LabelerState> labelers() {
+    return labelers;
+  }
+
+  @Override
+  public PendingItem pending(String promptId) {
+    return pending.get(promptId);
+  }
+
+  @Override
+  public void putPending(PendingItem item) {
+    pending.put(item.promptId, item);
+  }
+
+  @Override
+  public void removePending(String promptId) {
+    pending.remove(promptId);
+  }
+
+  public int pendingCount() {
+    return pending.size();
+  }
+
+  @Override
+  public void addExpiry(long time, String promptId) {
+    expiries.computeIfAbsent(time, t -> new ArrayList<>()).add(promptId);
+  }
+
+  @Override
+  public String[] takeExpiries(long time) {
+    List<String> ids = expiries.remove(time);
+    return ids == null ? NONE : ids.toArray(NONE);
+  }
+
+  /** The earliest registered expiry time, or Long.MAX_VALUE. */
+  public long nextExpiry() {
+    return expiries.isEmpty() ? Long.MAX_VALUE : expiries.firstKey();
+  }
+
+  @Override
+  public CohortSummary summary() {
+    return summary;
+  }
+
+  @Override
+  public void putSummary(CohortSummary s) {
+    summary = s;
+  }
+}

@@ -1,0 +1,35 @@
+package dev.feedbackagg.core;
+
+/** The state of one item while it collects reports, and its closed marker. A Flink POJO. */
+public final class ItemState {
+  public static final long NONE = Long.MIN_VALUE;
+
+  public String cohort;
+  public String promptId;
+  public String responseAId;
+  public String responseBId;
+  public int expectedLabels;
+
+  /** Event time of the first accepted report, or NONE. */
+  public long firstReportTime = NONE;
+
+  /** When the item times out: first report + item timeout; NONE before the first report. */
+  public long deadline = NONE;
+
+  /** Accepted reports, in acceptance order; dropped at close. */
+  public String[] labelerIds = new String[0];
+
+  public double[] reports = new double[0];
+
+  public boolean closed;
+  public long closeTime = NONE;
+
+  public boolean hasOutcome;
+  public double outcome;
+  public long outcomeTime = NONE;
+
+  /** When all state of the item is cleared, or NONE. */
+  public long cleanupTime = NONE;
+
+  public ItemState() {}
+}

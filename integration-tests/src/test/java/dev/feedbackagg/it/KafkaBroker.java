@@ -1,0 +1,521 @@
+package dev.feedbackagg.it;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.DescribeClusterResult;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartitionInfo;
+
+/**
+ * A real single-node Kafka broker (KRaft, combined broker + controller, loopback only) running as a
+ * separate OS process, started from the jars that {@code mvn -B package -pl deploy/kafka-broker}
+ * copies to {@code deploy/kafka-broker/target/lib}.
+ *
+ * <p>Every {@link #start(Path)} uses two fresh free ports and a fresh folder under the given work
+ * folder (config, data, broker log, process output), so two brokers never share a data folder.
+ * {@link #restart()} reuses the same ports and data folder, which is what fault tests need.
+ */
+public final class KafkaBroker implements AutoCloseable {
+
+    /** System property with the broker classpath folder (set by failsafe in integration-tests/pom.xml). */
+    public static final String LIB_PROPERTY = "kafka.broker.lib";
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+    private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration PROBE_PAUSE = Duration.ofMillis(100);
+    private static final int NODE_ID = 1;
+    private static final int LOG_TAIL_BYTES = 12_000;
+
+    private final Path lib;
+    private final Path dir;
+    private final Path serverProperties;
+    private final Path brokerLog;
+    private final Path processOutput;
+    private final int brokerPort;
+    private final int controllerPort;
+    private final String clusterId;
+    private final Thread shutdownHook;
+
+    private volatile Process process;
+    private Duration lastStartDuration = Duration.ZERO;
+    private boolean closed;
+
+    private KafkaBroker(Path lib, Path dir, int brokerPort, int controllerPort, String clusterId) {
+        this.lib = lib;
+        this.dir = dir;
+        this.serverProperties = dir.resolve("server.properties");
+        this.brokerLog = dir.resolve("broker.log");
+        this.processOutput = dir.resolve("process.out");
+        this.brokerPort = brokerPort;
+        this.controllerPort = controllerPort;
+        this.clusterId = clusterId;
+        this.shutdownHook = new Thread(this::destroyForShutdown, "kafka-broker-killer-" + brokerPort);
+    }
+
+    /**
+     * Formats a fresh KRaft data folder under {@code workDir}, starts the broker process and waits
+     * until it answers an Admin describeCluster call.
+     */
+    public static KafkaBroker start(Path workDir) throws IOException, InterruptedException {
+        Path lib = requireLib(libDir());
+        Files.createDirectories(workDir);
+        Path dir = Files.createTempDirectory(workDir.toAbsolutePath(), "kafka-broker-");
+        Files.createDirectories(dir.resolve("tmp"));
+        Path dataDir = Files.createDirectories(dir.resolve("data"));
+
+        int[] ports = freeLoopbackPorts(2);
+        int brokerPort = ports[0];
+        int controllerPort = ports[1];
+
+        writeLog4jConfig(dir.resolve("log4j2.properties"), dir.resolve("broker.log"));
+        writeServerProperties(dir.resolve("server.properties"), dataDir, brokerPort, controllerPort);
+
+        String uuidOutput = runStorageTool(lib, dir, "random-uuid");
+        String clusterId = uuidOutput.lines().map(String::strip).filter(l -> !l.isEmpty())
+                .reduce((first, second) -> second).orElse("");
+        if (!clusterId.matches("[A-Za-z0-9_-]{22}")) {
+            throw new IllegalStateException("StorageTool random-uuid printed no cluster id:\n" + uuidOutput);
+        }
+        runStorageTool(lib, dir, "format", "-t", clusterId, "-c", dir.resolve("server.properties").toString());
+
+        KafkaBroker broker = new KafkaBroker(lib, dir, brokerPort, controllerPort, clusterId);
+        Runtime.getRuntime().addShutdownHook(broker.shutdownHook);
+        try {
+            broker.launchAndAwaitReady();
+        } catch (IOException | InterruptedException | RuntimeException | Error e) {
+            broker.close();
+            throw e;
+        }
+        return broker;
+    }
+
+    /**
+     * The broker classpath folder: system property {@value #LIB_PROPERTY}, otherwise
+     * {@code ../deploy/kafka-broker/target/lib} relative to the working directory (the module folder
+     * when run by Maven).
+     */
+    public static Path libDir() {
+        String configured = System.getProperty(LIB_PROPERTY);
+        Path path = configured == null || configured.isBlank()
+                ? Path.of("..", "deploy", "kafka-broker", "target", "lib")
+                : Path.of(configured);
+        return path.toAbsolutePath().normalize();
+    }
+
+    /** {@code 127.0.0.1:PORT} of the PLAINTEXT listener. */
+    public String bootstrapServers() {
+        return "127.0.0.1:" + brokerPort;
+    }
+
+    /** The folder of this broker: server.properties, data/, broker.log, process.out. */
+    public Path directory() {
+        return dir;
+    }
+
+    public String clusterId() {
+        return clusterId;
+    }
+
+    /** Wall-clock time from process launch to the first successful describeCluster, for the last (re)start. */
+    public synchronized Duration lastStartDuration() {
+        return lastStartDuration;
+    }
+
+    public boolean isRunning() {
+        Process p = process;
+        return p != null && p.isAlive();
+    }
+
+    /**
+     * Creates the topics (replication factor 1) and waits until the controller has created them and
+     * every partition has a leader.
+     */
+    public void createTopics(int partitions, String... names) {
+        if (names.length == 0) {
+            return;
+        }
+        List<NewTopic> topics = new ArrayList<>();
+        for (String name : names) {
+            topics.add(new NewTopic(name, partitions, (short) 1));
+        }
+        try (Admin admin = Admin.create(adminConfig(ADMIN_TIMEOUT))) {
+            admin.createTopics(topics).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            awaitLeaders(admin, Arrays.asList(names), partitions);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Creating topics " + Arrays.toString(names) + " failed on "
+                    + bootstrapServers() + ": " + e.getCause() + diagnostics(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Creating topics " + Arrays.toString(names) + " timed out on "
+                    + bootstrapServers() + diagnostics(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while creating topics", e);
+        }
+    }
+
+    /** Graceful stop (SIGTERM, controlled shutdown); after 20 s the process is killed. */
+    public synchronized void stop() {
+        Process p = process;
+        if (p == null || !p.isAlive()) {
+            return;
+        }
+        p.destroy();
+        try {
+            if (!p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Kills the broker without any shutdown (SIGKILL), as a crash would. */
+    public synchronized void kill() {
+        Process p = process;
+        if (p == null || !p.isAlive()) {
+            return;
+        }
+        p.destroyForcibly();
+        try {
+            if (!p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("Kafka broker pid " + p.pid() + " survived SIGKILL for "
+                        + STOP_TIMEOUT.toSeconds() + " s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Starts the broker again on the same ports and the same data folder and waits until it is ready.
+     * A broker that is still running is stopped gracefully first, so two processes never share the
+     * data folder.
+     */
+    public synchronized void restart() throws IOException, InterruptedException {
+        if (closed) {
+            throw new IllegalStateException("Kafka broker in " + dir + " is closed");
+        }
+        stop();
+        launchAndAwaitReady();
+    }
+
+    /** Stops the broker (gracefully if it can) and makes sure the process is gone. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            stop();
+        } finally {
+            Process p = process;
+            if (p != null && p.isAlive()) {
+                p.destroyForcibly();
+                try {
+                    p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException | IllegalArgumentException alreadyShuttingDownOrNotRegistered) {
+                // The hook runs (or ran) anyway.
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "KafkaBroker[" + bootstrapServers() + ", controller 127.0.0.1:" + controllerPort + ", " + dir + "]";
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private synchronized void launchAndAwaitReady() throws IOException, InterruptedException {
+        List<String> command = javaCommand(lib, dir, "kafka.Kafka", serverProperties.toString());
+        command.add(1, "-Xmx512m");
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(processOutput.toFile()));
+        long startNanos = System.nanoTime();
+        Process p = builder.start();
+        process = p;
+        boolean ready = false;
+        try {
+            p.getOutputStream().close();
+            awaitReady(p, startNanos);
+            ready = true;
+        } finally {
+            if (!ready) {
+                // Never leave a half-started broker behind (it would hold the data folder).
+                p.destroyForcibly();
+                p.onExit().join();
+            }
+        }
+        lastStartDuration = Duration.ofNanos(System.nanoTime() - startNanos);
+    }
+
+    /** Polls describeCluster with short timeouts until it answers with our cluster and node. */
+    private void awaitReady(Process p, long startNanos) throws InterruptedException {
+        long deadline = startNanos + READY_TIMEOUT.toNanos();
+        Throwable lastFailure = null;
+        try (Admin admin = Admin.create(adminConfig(PROBE_TIMEOUT))) {
+            while (true) {
+                if (!p.isAlive()) {
+                    throw new IllegalStateException("Kafka broker process exited with code " + p.exitValue()
+                            + " before it was ready" + diagnostics());
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException("Kafka broker on " + bootstrapServers() + " not ready after "
+                            + READY_TIMEOUT.toSeconds() + " s (last probe: " + lastFailure + ")" + diagnostics());
+                }
+                long attemptStart = System.nanoTime();
+                try {
+                    DescribeClusterResult cluster = admin.describeCluster(
+                            new DescribeClusterOptions().timeoutMs((int) PROBE_TIMEOUT.toMillis()));
+                    String answeredId = cluster.clusterId().get(PROBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                    Collection<Node> nodes = cluster.nodes().get(PROBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                    if (!clusterId.equals(answeredId)) {
+                        // Someone else's broker grabbed our port: never talk to it.
+                        throw new IllegalStateException("Port " + brokerPort + " is served by another Kafka cluster ("
+                                + answeredId + ", expected " + clusterId + ")" + diagnostics());
+                    }
+                    if (nodes.stream().anyMatch(n -> n.id() == NODE_ID && n.port() == brokerPort)) {
+                        return;
+                    }
+                    lastFailure = new IllegalStateException("describeCluster answered without node " + NODE_ID
+                            + ": " + nodes);
+                } catch (ExecutionException e) {
+                    lastFailure = e.getCause();
+                } catch (TimeoutException e) {
+                    lastFailure = e;
+                }
+                // A refused connection fails fast: pause briefly so the loop does not spin.
+                long elapsed = System.nanoTime() - attemptStart;
+                if (elapsed < PROBE_PAUSE.toNanos()) {
+                    p.waitFor(PROBE_PAUSE.toNanos() - elapsed, TimeUnit.NANOSECONDS);
+                }
+            }
+        }
+    }
+
+    private static void awaitLeaders(Admin admin, Collection<String> names, int partitions)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + ADMIN_TIMEOUT.toNanos();
+        while (true) {
+            Map<String, TopicDescription> descriptions = admin
+                    .describeTopics(names, new DescribeTopicsOptions().timeoutMs((int) PROBE_TIMEOUT.toMillis()))
+                    .allTopicNames()
+                    .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            boolean allLed = descriptions.values().stream().allMatch(d -> d.partitions().size() == partitions
+                    && d.partitions().stream().map(TopicPartitionInfo::leader).allMatch(l -> l != null && !l.isEmpty()));
+            if (allLed) {
+                return;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new TimeoutException("Partitions of " + names + " have no leader: " + descriptions);
+            }
+            TimeUnit.MILLISECONDS.sleep(PROBE_PAUSE.toMillis());
+        }
+    }
+
+    /** Runs {@code kafka.tools.StorageTool ARGS} to completion and returns its output. */
+    private static String runStorageTool(Path lib, Path dir, String... args)
+            throws IOException, InterruptedException {
+        List<String> command = javaCommand(lib, dir, "kafka.tools.StorageTool", args);
+        Path output = dir.resolve("storage-tool-" + args[0] + ".out");
+        Process tool = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile())
+                .start();
+        tool.getOutputStream().close();
+        if (!tool.waitFor(TOOL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+            tool.destroyForcibly();
+            tool.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            throw new IllegalStateException("StorageTool " + String.join(" ", args) + " did not finish in "
+                    + TOOL_TIMEOUT.toSeconds() + " s; output: " + tail(output));
+        }
+        String text = Files.readString(output, StandardCharsets.UTF_8);
+        if (tool.exitValue() != 0) {
+            throw new IllegalStateException("StorageTool " + String.join(" ", args) + " failed with exit code "
+                    + tool.exitValue() + ":\n" + text);
+        }
+        return text;
+    }
+
+    /** {@code java ... -cp LIB/* MAIN ARGS}, with the java binary of this JVM and the files of {@code dir}. */
+    private static List<String> javaCommand(Path lib, Path dir, String mainClass, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Djava.awt.headless=true");
+        // Native libraries (zstd, snappy) unpack to java.io.tmpdir: keep them in the broker folder.
+        command.add("-Djava.io.tmpdir=" + dir.resolve("tmp"));
+        command.add("-Dlog4j2.configurationFile=" + dir.resolve("log4j2.properties").toUri());
+        command.add("-cp");
+        command.add(lib.resolve("*").toString()); // the JVM expands the wildcard; no shell involved
+        command.add(mainClass);
+        command.addAll(Arrays.asList(args));
+        return command;
+    }
+
+    private Properties adminConfig(Duration timeout) {
+        Properties config = new Properties();
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        config.put(AdminClientConfig.CLIENT_ID_CONFIG, "kafka-broker-fixture");
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 10_000));
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        config.put(AdminClientConfig.RECONNECT_BACKOFF_MS_CONFIG, 50);
+        config.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 250);
+        config.put(AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, 50);
+        config.put(AdminClientConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 250);
+        return config;
+    }
+
+    private void destroyForShutdown() {
+        Process p = process;
+        if (p != null && p.isAlive()) {
+            p.destroyForcibly();
+        }
+    }
+
+    private String diagnostics() {
+        return "\n--- tail of " + brokerLog + " ---\n" + tail(brokerLog)
+                + "\n--- tail of " + processOutput + " ---\n" + tail(processOutput);
+    }
+
+    private static String tail(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return "(missing)";
+        }
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+            long length = raf.length();
+            long from = Math.max(0, length - LOG_TAIL_BYTES);
+            byte[] bytes = new byte[(int) (length - from)];
+            raf.seek(from);
+            raf.readFully(bytes);
+            String text = new String(bytes, StandardCharsets.UTF_8);
+            return from > 0 ? "..." + text.substring(Math.max(0, text.indexOf('\n') + 1)) : text;
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
+        }
+    }
+
+    private static Path requireLib(Path lib) {
+        boolean hasBroker = false;
+        if (Files.isDirectory(lib)) {
+            try (Stream<Path> jars = Files.list(lib)) {
+                hasBroker = jars.anyMatch(j -> j.getFileName().toString().startsWith("kafka_2.13-"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        if (!hasBroker) {
+            throw new IllegalStateException("Kafka broker classpath not found at " + lib
+                    + ": run mvn -B package -pl deploy/kafka-broker");
+        }
+        return lib;
+    }
+
+    /** Binds {@code count} sockets on 127.0.0.1 at once (so the ports differ) and returns their ports. */
+    private static int[] freeLoopbackPorts(int count) throws IOException {
+        InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            int[] ports = new int[count];
+            for (int i = 0; i < count; i++) {
+                ServerSocket socket = new ServerSocket();
+                sockets.add(socket);
+                socket.setReuseAddress(true);
+                socket.bind(new InetSocketAddress(loopback, 0));
+                ports[i] = socket.getLocalPort();
+            }
+            return ports;
+        } finally {
+            for (ServerSocket socket : sockets) {
+                socket.close();
+            }
+        }
+    }
+
+    private static void writeServerProperties(Path file, Path dataDir, int brokerPort, int controllerPort)
+            throws IOException {
+        String text = String.join("\n",
+                "# Written by dev.feedbackagg.it.KafkaBroker: single-node KRaft broker on loopback.",
+                "process.roles=broker,controller",
+                "node.id=" + NODE_ID,
+                "controller.quorum.voters=" + NODE_ID + "@127.0.0.1:" + controllerPort,
+                "listeners=PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + brokerPort,
+                "inter.broker.listener.name=PLAINTEXT",
+                "controller.listener.names=CONTROLLER",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "log.dirs=" + dataDir.toAbsolutePath(),
+                "num.partitions=1",
+                "auto.create.topics.enable=false",
+                "group.initial.rebalance.delay.ms=0",
+                "offsets.topic.replication.factor=1",
+                // Fewer internal partitions than the default 50: quicker first use of groups and transactions.
+                "offsets.topic.num.partitions=4",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "transaction.state.log.num.partitions=4",
+                "share.coordinator.state.topic.replication.factor=1",
+                "share.coordinator.state.topic.min.isr=1",
+                "");
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+    }
+
+    private static void writeLog4jConfig(Path file, Path logFile) throws IOException {
+        String text = String.join("\n",
+                "status = warn",
+                "name = kafka-broker-fixture",
+                "appender.file.type = File",
+                "appender.file.name = FILE",
+                "appender.file.fileName = " + logFile.toAbsolutePath().toString().replace("\\", "/"),
+                "appender.file.append = true",
+                "appender.file.layout.type = PatternLayout",
+                "appender.file.layout.pattern = [%d] %p %m (%c)%n",
+                "rootLogger.level = INFO",
+                "rootLogger.appenderRef.file.ref = FILE",
+                "logger.statechange.name = state.change.logger",
+                "logger.statechange.level = WARN",
+                "logger.request.name = kafka.request.logger",
+                "logger.request.level = WARN",
+                "");
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,135 @@
+package dev.feedbackagg.avro.wire;
+
+import dev.feedbackagg.avro.AggregatedPreference;
+import dev.feedbackagg.avro.DeadLetter;
+import dev.feedbackagg.avro.LabelerReport;
+import dev.feedbackagg.avro.LabelerWeight;
+import dev.feedbackagg.avro.PreferenceOutcome;
+import dev.feedbackagg.avro.RegretMetrics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * Avro single-object encoding (marker C3 01, 8-byte little-endian CRC-64-AVRO fingerprint of the
+ * writer schema, then the binary body) for the six wire records, and a fingerprint table so that
+ * a consumer can tell which schema wrote a record before it decodes the body.
+ *
+ * <p>Decoding is strict: a record whose header is not single-object, whose fingerprint is not
+ * one of the known schemas, or whose schema is not the one the caller expects, is reported by a
+ * {@link WireFormatException} with a {@link WireFormatException.Kind}, never by a bare exception,
+ * so that the job can route it to the dead-letter topic with a reason code.
+ */
+public final class SingleObjectCodec<T extends SpecificRecord> {
+
+  /** The two marker bytes that open every single-object encoded record. */
+  public static final byte MARKER_0 = (byte) 0xC3;
+
+  public static final byte MARKER_1 = (byte) 0x01;
+
+  /** Marker plus fingerprint. */
+  public static final int HEADER_LENGTH = 10;
+
+  private static final Map<Long, Schema> KNOWN = knownSchemas();
+
+  private final Class<T> type;
+  private final long fingerprint;
+  private final BinaryMessageEncoder<T> encoder;
+  private final BinaryMessageDecoder<T> decoder;
+
+  private SingleObjectCodec(Class<T> type, Schema schema) {
+    this.type = type;
+    this.fingerprint = SchemaNormalization.parsingFingerprint64(schema);
+    this.encoder = new BinaryMessageEncoder<>(SpecificData.get(), schema);
+    this.decoder = new BinaryMessageDecoder<>(SpecificData.get(), schema);
+  }
+
+  /** A codec for one generated record class. */
+  public static <T extends SpecificRecord> SingleObjectCodec<T> of(Class<T> type) {
+    return new SingleObjectCodec<>(type, SpecificData.get().getSchema(type));
+  }
+
+  /** Fingerprint (CRC-64-AVRO of the parsing canonical form) to schema, for every wire record. */
+  public static Map<Long, Schema> knownSchemas() {
+    Map<Long, Schema> byFingerprint = new LinkedHashMap<>();
+    for (Schema s :
+        new Schema[] {
+          LabelerReport.getClassSchema(),
+          PreferenceOutcome.getClassSchema(),
+          AggregatedPreference.getClassSchema(),
+          RegretMetrics.getClassSchema(),
+          LabelerWeight.getClassSchema(),
+          DeadLetter.getClassSchema()
+        }) {
+      byFingerprint.put(SchemaNormalization.parsingFingerprint64(s), s);
+    }
+    return Collections.unmodifiableMap(byFingerprint);
+  }
+
+  /** The fingerprint in a single-object header; throws when the bytes have no such header. */
+  public static long fingerprintOf(byte[] bytes) throws WireFormatException {
+    if (bytes == null || bytes.length < HEADER_LENGTH || bytes[0] != MARKER_0 || bytes[1] != MARKER_1) {
+      throw new WireFormatException(
+          WireFormatException.Kind.MALFORMED, "not Avro single-object encoding (no C3 01 header)");
+    }
+    return ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+  }
+
+  /** The schema this codec writes. */
+  public long fingerprint() {
+    return fingerprint;
+  }
+
+  public Class<T> type() {
+    return type;
+  }
+
+  public byte[] encode(T record) {
+    try {
+      ByteBuffer buf = encoder.encode(record);
+      byte[] out = new byte[buf.remaining()];
+      buf.get(out);
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Decodes a record written with this codec's schema.
+   *
+   * @throws WireFormatException MALFORMED when the header or body cannot be read, UNKNOWN_SCHEMA
+   *     when the fingerprint is not this record's schema (another wire record, or none we know)
+   */
+  public T decode(byte[] bytes) throws WireFormatException {
+    long fp = fingerprintOf(bytes);
+    if (fp != fingerprint) {
+      Schema other = KNOWN.get(fp);
+      throw new WireFormatException(
+          WireFormatException.Kind.UNKNOWN_SCHEMA,
+          other == null
+              ? String.format("unknown schema fingerprint %016x", fp)
+              : String.format(
+                  "schema %s (fingerprint %016x) where %s was expected",
+                  other.getFullName(), fp, type.getSimpleName()));
+    }
+    try {
+      return decoder.decode(bytes);
+    } catch (IOException | RuntimeException e) {
+      throw new WireFormatException(
+          WireFormatException.Kind.MALFORMED,
+          "undecodable " + type.getSimpleName() + " body: " + e.getClass().getSimpleName()
+              + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+    }
+  }
+}
