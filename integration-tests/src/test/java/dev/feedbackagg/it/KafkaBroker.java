@@ -16,9 +16,11 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -65,6 +67,7 @@ public final class KafkaBroker implements AutoCloseable {
     private final Thread shutdownHook;
 
     private volatile Process process;
+    private volatile long logOffsetAtLaunch;
     private Duration lastStartDuration = Duration.ZERO;
     private boolean closed;
 
@@ -85,6 +88,15 @@ public final class KafkaBroker implements AutoCloseable {
      * until it answers an Admin describeCluster call.
      */
     public static KafkaBroker start(Path workDir) throws IOException, InterruptedException {
+        return start(workDir, Map.of());
+    }
+
+    /**
+     * Like {@link #start(Path)}, with extra or replaced server.properties entries (for example
+     * {@code transaction.max.timeout.ms}). Listeners, ports, node id and log.dirs belong to the fixture.
+     */
+    public static KafkaBroker start(Path workDir, Map<String, String> serverOverrides)
+            throws IOException, InterruptedException {
         Path lib = requireLib(libDir());
         Files.createDirectories(workDir);
         Path dir = Files.createTempDirectory(workDir.toAbsolutePath(), "kafka-broker-");
@@ -96,7 +108,7 @@ public final class KafkaBroker implements AutoCloseable {
         int controllerPort = ports[1];
 
         writeLog4jConfig(dir.resolve("log4j2.properties"), dir.resolve("broker.log"));
-        writeServerProperties(dir.resolve("server.properties"), dataDir, brokerPort, controllerPort);
+        writeServerProperties(dir.resolve("server.properties"), dataDir, brokerPort, controllerPort, serverOverrides);
 
         String uuidOutput = runStorageTool(lib, dir, "random-uuid");
         String clusterId = uuidOutput.lines().map(String::strip).filter(l -> !l.isEmpty())
@@ -226,6 +238,10 @@ public final class KafkaBroker implements AutoCloseable {
             throw new IllegalStateException("Kafka broker in " + dir + " is closed");
         }
         stop();
+        if (isRunning()) {
+            throw new IllegalStateException("Kafka broker pid " + process.pid() + " is still running; not restarting"
+                    + " on the same data folder " + dir);
+        }
         launchAndAwaitReady();
     }
 
@@ -270,6 +286,7 @@ public final class KafkaBroker implements AutoCloseable {
                 .directory(dir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(processOutput.toFile()));
+        logOffsetAtLaunch = Files.isRegularFile(brokerLog) ? Files.size(brokerLog) : 0;
         long startNanos = System.nanoTime();
         Process p = builder.start();
         process = p;
@@ -413,8 +430,40 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     private String diagnostics() {
-        return "\n--- tail of " + brokerLog + " ---\n" + tail(brokerLog)
+        return "\n--- ERROR lines of " + brokerLog + " since the last launch ---\n" + errorLines()
+                + "\n--- tail of " + brokerLog + " ---\n" + tail(brokerLog)
                 + "\n--- tail of " + processOutput + " ---\n" + tail(processOutput);
+    }
+
+    /** The first ERROR/FATAL lines (with the line after each, often the exception) since the last launch. */
+    private String errorLines() {
+        if (!Files.isRegularFile(brokerLog)) {
+            return "(none)";
+        }
+        try (RandomAccessFile raf = new RandomAccessFile(brokerLog.toFile(), "r")) {
+            long from = Math.min(logOffsetAtLaunch, raf.length());
+            byte[] bytes = new byte[(int) Math.min(raf.length() - from, 64L << 20)];
+            raf.seek(from);
+            raf.readFully(bytes);
+            List<String> lines = new String(bytes, StandardCharsets.UTF_8).lines().collect(Collectors.toList());
+            List<String> picked = new ArrayList<>();
+            for (int i = 0; i < lines.size() && picked.size() < 20; i++) {
+                String line = lines.get(i);
+                if (line.contains("] ERROR ") || line.contains("] FATAL ")) {
+                    picked.add(abbreviate(line));
+                    if (i + 1 < lines.size() && !lines.get(i + 1).startsWith("[")) {
+                        picked.add(abbreviate(lines.get(i + 1)));
+                    }
+                }
+            }
+            return picked.isEmpty() ? "(none)" : String.join("\n", picked);
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
+        }
+    }
+
+    private static String abbreviate(String line) {
+        return line.length() <= 400 ? line : line.substring(0, 400) + "...";
     }
 
     private static String tail(Path file) {
@@ -471,9 +520,15 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    private static void writeServerProperties(Path file, Path dataDir, int brokerPort, int controllerPort)
-            throws IOException {
-        String text = String.join("\n",
+    private static void writeServerProperties(Path file, Path dataDir, int brokerPort, int controllerPort,
+            Map<String, String> overrides) throws IOException {
+        for (String fixed : List.of("process.roles", "node.id", "controller.quorum.voters", "listeners",
+                "advertised.listeners", "controller.listener.names", "log.dirs", "log.dir", "metadata.log.dir")) {
+            if (overrides.containsKey(fixed)) {
+                throw new IllegalArgumentException(fixed + " is set by KafkaBroker itself");
+            }
+        }
+        List<String> lines = new ArrayList<>(List.of(
                 "# Written by dev.feedbackagg.it.KafkaBroker: single-node KRaft broker on loopback.",
                 "process.roles=broker,controller",
                 "node.id=" + NODE_ID,
@@ -494,15 +549,19 @@ public final class KafkaBroker implements AutoCloseable {
                 "transaction.state.log.min.isr=1",
                 "transaction.state.log.num.partitions=4",
                 "share.coordinator.state.topic.replication.factor=1",
-                "share.coordinator.state.topic.min.isr=1",
-                "");
-        Files.writeString(file, text, StandardCharsets.UTF_8);
+                "share.coordinator.state.topic.min.isr=1"));
+        // Later entries win in java.util.Properties, so overrides simply follow the defaults.
+        new TreeMap<>(overrides).forEach((key, value) -> lines.add(key + "=" + value));
+        lines.add("");
+        Files.writeString(file, String.join("\n", lines), StandardCharsets.UTF_8);
     }
 
     private static void writeLog4jConfig(Path file, Path logFile) throws IOException {
         String text = String.join("\n",
                 "status = warn",
                 "name = kafka-broker-fixture",
+                // Keep logging while Kafka's own shutdown hook runs (a graceful stop logs to the end).
+                "shutdownHook = disable",
                 "appender.file.type = File",
                 "appender.file.name = FILE",
                 "appender.file.fileName = " + logFile.toAbsolutePath().toString().replace("\\", "/"),

@@ -1,0 +1,225 @@
+package dev.feedbackagg.job;
+
+import dev.feedbackagg.avro.AggregatedPreference;
+import dev.feedbackagg.avro.DeadLetter;
+import dev.feedbackagg.avro.LabelerWeight;
+import dev.feedbackagg.avro.RegretMetrics;
+import dev.feedbackagg.core.ItemEvent;
+import dev.feedbackagg.core.OutcomeEvent;
+import dev.feedbackagg.core.ReportEvent;
+import dev.feedbackagg.io.AvroKafkaSerializer;
+import dev.feedbackagg.io.Decoded;
+import dev.feedbackagg.io.InputFormat;
+import dev.feedbackagg.io.OutcomeDeserializer;
+import dev.feedbackagg.io.ReportDeserializer;
+import dev.feedbackagg.job.operators.DeadLetterCounter;
+import dev.feedbackagg.job.operators.ItemWindow;
+import dev.feedbackagg.job.operators.Mechanism;
+import dev.feedbackagg.job.operators.SplitDecoded;
+import java.util.Properties;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * The streaming job of ARCHITECTURE.md. {@link #run} builds the real Kafka sources and sinks;
+ * {@link #defineWorkflow} builds the topology from whatever streams it is given, so that tests
+ * feed it bounded sources and collect its outputs.
+ */
+public final class FeedbackAggregationJob {
+  private FeedbackAggregationJob() {}
+
+  /** The four outputs of the topology. */
+  public record Outputs(
+      DataStream<AggregatedPreference> aggregated,
+      DataStream<RegretMetrics> regret,
+      DataStream<LabelerWeight> labelerWeights,
+      DataStream<DeadLetter> deadLetters) {}
+
+  /** Event time of a decoded record; dead letters never move the watermark. */
+  public static WatermarkStrategy<Decoded> watermarks(JobConfig config) {
+    WatermarkStrategy<Decoded> s =
+        WatermarkStrategy.<Decoded>forBoundedOutOfOrderness(config.maxOutOfOrderness())
+            .withTimestampAssigner((d, kafkaTimestamp) -> eventTime(d));
+    return config.idleness().isZero() ? s : s.withIdleness(config.idleness());
+  }
+
+  /** A decoded record's event time; Long.MIN_VALUE for a dead letter, so that it moves nothing. */
+  public static long eventTime(Decoded d) {
+    if (d.report != null) {
+      return d.report.time();
+    }
+    return d.outcome != null ? d.outcome.time() : Long.MIN_VALUE;
+  }
+
+  /**
+   * The topology: split good records from dead letters, ItemWindow keyed by (cohort, prompt),
+   * Mechanism keyed by cohort, and one stream of dead letters from every stage.
+   *
+   * @param reports decoded reports with timestamps and watermarks
+   * @param outcomes decoded outcomes with timestamps and watermarks
+   */
+  public static Outputs defineWorkflow(
+      DataStream<Decoded> reports, DataStream<Decoded> outcomes, JobConfig config) {
+    SingleOutputStreamOperator<ReportEvent> goodReports =
+        reports
+            .process(new SplitDecoded.Reports())
+            .returns(TypeInformation.of(ReportEvent.class))
+            .name("validate reports")
+            .uid("validate-reports");
+    SingleOutputStreamOperator<OutcomeEvent> goodOutcomes =
+        outcomes
+            .process(new SplitDecoded.Outcomes())
+            .returns(TypeInformation.of(OutcomeEvent.class))
+            .name("validate outcomes")
+            .uid("validate-outcomes");
+
+    SingleOutputStreamOperator<ItemEvent> items =
+        goodReports
+            .connect(goodOutcomes)
+            .keyBy(
+                r -> ItemWindow.key(r.report.getCohort(), r.report.getPromptId()),
+                o -> ItemWindow.key(o.outcome.getCohort(), o.outcome.getPromptId()),
+                TypeInformation.of(String.class))
+            .process(new ItemWindow(config.items()))
+            .returns(TypeInformation.of(ItemEvent.class))
+            .name("ItemWindow")
+            .uid("item-window");
+
+    SingleOutputStreamOperator<AggregatedPreference> aggregated =
+        items
+            .keyBy(e -> e.cohort, TypeInformation.of(String.class))
+            .process(new Mechanism(config.mechanism()))
+            .returns(TypeInformation.of(AggregatedPreference.class))
+            .name("Mechanism")
+            .uid("mechanism");
+
+    DataStream<DeadLetter> deadLetters =
+        goodReports
+            .getSideOutput(SplitDecoded.DEAD_LETTERS)
+            .union(
+                goodOutcomes.getSideOutput(SplitDecoded.DEAD_LETTERS),
+                items.getSideOutput(ItemWindow.DEAD_LETTERS),
+                aggregated.getSideOutput(Mechanism.DEAD_LETTERS))
+            .map(new DeadLetterCounter())
+            .returns(TypeInformation.of(DeadLetter.class))
+            .name("count dead letters")
+            .uid("count-dead-letters");
+
+    return new Outputs(
+        aggregated,
+        aggregated.getSideOutput(Mechanism.REGRET),
+        aggregated.getSideOutput(Mechanism.WEIGHTS),
+        deadLetters);
+  }
+
+  /** Checkpointing, state backend and parallelism of the job. */
+  public static StreamExecutionEnvironment environment(JobConfig config) {
+    Configuration conf = new Configuration();
+    conf.set(StateBackendOptions.STATE_BACKEND, config.stateBackend().flinkName());
+    conf.set(PipelineOptions.GENERIC_TYPES, false); // no type may fall back to Kryo
+    if (config.checkpointDir() != null && !config.checkpointDir().isEmpty()) {
+      conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.checkpointDir());
+    }
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+    if (config.parallelism() > 0) {
+      env.setParallelism(config.parallelism());
+    }
+    if (!config.checkpointInterval().isZero()) {
+      env.enableCheckpointing(config.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+    }
+    return env;
+  }
+
+  /** Builds the job on Kafka and runs it (blocks until it ends, which a bounded job does). */
+  public static void run(JobConfig config) throws Exception {
+    StreamExecutionEnvironment env = environment(config);
+    Properties kafka = config.kafkaClientProperties();
+
+    DataStream<Decoded> reports =
+        env.fromSource(
+                source(config, config.topics().reports(), new ReportDeserializer(config.reportsFormat()), kafka),
+                watermarks(config),
+                "reports")
+            .uid("reports-source");
+    DataStream<Decoded> outcomes =
+        env.fromSource(
+                source(config, config.topics().outcomes(), new OutcomeDeserializer(InputFormat.AVRO), kafka),
+                watermarks(config),
+                "outcomes")
+            .uid("outcomes-source");
+
+    Outputs out = defineWorkflow(reports, outcomes, config);
+    out.aggregated()
+        .sinkTo(sink(config, "aggregated", AvroKafkaSerializer.aggregated(config.topics().aggregated()), kafka))
+        .name("aggregated sink")
+        .uid("aggregated-sink");
+    out.regret()
+        .sinkTo(sink(config, "regret", AvroKafkaSerializer.regret(config.topics().regret()), kafka))
+        .name("regret sink")
+        .uid("regret-sink");
+    out.labelerWeights()
+        .sinkTo(sink(config, "weights", AvroKafkaSerializer.weights(config.topics().labelerWeights()), kafka))
+        .name("labeler weights sink")
+        .uid("labeler-weights-sink");
+    out.deadLetters()
+        .sinkTo(sink(config, "dlq", AvroKafkaSerializer.deadLetters(config.topics().deadLetters()), kafka))
+        .name("dead letter sink")
+        .uid("dead-letter-sink");
+    env.execute(config.jobName());
+  }
+
+  private static KafkaSource<Decoded> source(
+      JobConfig config,
+      String topic,
+      org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema<Decoded> deserializer,
+      Properties kafka) {
+    var b =
+        KafkaSource.<Decoded>builder()
+            .setBootstrapServers(config.bootstrapServers())
+            .setTopics(topic)
+            .setGroupId(config.groupId())
+            .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+            .setDeserializer(deserializer)
+            .setProperties(kafka)
+            // Input written by transactional producers: only committed records are real.
+            .setProperty("isolation.level", "read_committed");
+    if (config.bounded()) {
+      b.setBounded(OffsetsInitializer.latest());
+    }
+    return b.build();
+  }
+
+  private static <T> KafkaSink<T> sink(
+      JobConfig config,
+      String name,
+      org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema<T> serializer,
+      Properties kafka) {
+    Properties producer = new Properties();
+    producer.putAll(kafka);
+    producer.setProperty(
+        "transaction.timeout.ms", Long.toString(config.transactionTimeout().toMillis()));
+    return KafkaSink.<T>builder()
+        .setBootstrapServers(config.bootstrapServers())
+        .setRecordSerializer(serializer)
+        .setDeliveryGuarantee(
+            config.checkpointInterval().isZero()
+                ? DeliveryGuarantee.AT_LEAST_ONCE
+                : DeliveryGuarantee.EXACTLY_ONCE)
+        .setTransactionalIdPrefix(config.transactionalIdPrefix() + "-" + name)
+        .setKafkaProducerConfig(producer)
+        .build();
+  }
+}
