@@ -22,6 +22,9 @@ public final class CohortMechanism {
   private final double eta;
   private final Loss loss;
 
+  /** The states of the labelers of the item being closed, reused when its outcome is held. */
+  private LabelerState[] closing = new LabelerState[16];
+
   public CohortMechanism(MechanismConfig config) {
     this.config = config;
     this.eta = config.eta();
@@ -78,7 +81,7 @@ public final class CohortMechanism {
         if (e.kind == ItemEvent.Kind.CLOSE) {
           PendingItem p = close(store, summary, e, out);
           if (e.hasOutcome) {
-            applyOutcome(store, summary, p, e.outcome);
+            applyOutcome(store, summary, p, e.outcome, closing);
           } else {
             store.putPending(p);
             store.addExpiry(p.expiresAt(config.outcomeTimeoutMs()), p.promptId);
@@ -90,7 +93,7 @@ public final class CohortMechanism {
             out.unmatchedOutcome(e);
           } else {
             store.removePending(e.promptId);
-            applyOutcome(store, summary, p, e.outcome);
+            applyOutcome(store, summary, p, e.outcome, null);
             changed = true;
           }
         }
@@ -116,6 +119,9 @@ public final class CohortMechanism {
     String[] ids = e.labelerIds;
     int n = ids.length;
     double[] logWeights = new double[n];
+    if (closing.length < n) {
+      closing = new LabelerState[Math.max(n, 2 * closing.length)];
+    }
     for (int i = 0; i < n; i++) {
       LabelerState s = store.labeler(ids[i]);
       if (s == null) {
@@ -124,6 +130,7 @@ public final class CohortMechanism {
         store.putLabeler(ids[i], s);
         summary.labelers++;
       }
+      closing[i] = s;
       logWeights[i] = s.logWeight(eta);
     }
     Aggregation agg = Aggregation.of(e.reports, logWeights);
@@ -135,26 +142,26 @@ public final class CohortMechanism {
       contributions.add(new LabelerContribution(ids[i], e.reports[i], agg.normalisedWeights[i]));
     }
     double p = agg.preference;
+    // The all-fields constructor: Avro's builder validates and fills defaults, measurably slower.
     out.aggregated(
-        AggregatedPreference.newBuilder()
-            .setCohort(e.cohort)
-            .setPromptId(e.promptId)
-            .setResponseAId(e.responseAId)
-            .setResponseBId(e.responseBId)
-            .setSequence(summary.itemsClosed)
-            .setCloseTime(e.time)
-            .setCloseReason(e.closeReason)
-            .setPreference(p)
-            .setChosen(p > 0.5 ? Choice.A : p < 0.5 ? Choice.B : Choice.TIE)
-            .setConfidence(Math.abs(2.0 * p - 1.0))
-            .setEffectiveLabelers(agg.effectiveLabelers)
-            .setLabels(n)
-            .setMean(agg.mean)
-            .setMedian(agg.median)
-            .setMajority(agg.majority)
-            .setEta(eta)
-            .setContributions(contributions)
-            .build());
+        new AggregatedPreference(
+            e.cohort,
+            e.promptId,
+            e.responseAId,
+            e.responseBId,
+            summary.itemsClosed,
+            e.time,
+            e.closeReason,
+            p,
+            p > 0.5 ? Choice.A : p < 0.5 ? Choice.B : Choice.TIE,
+            Math.abs(2.0 * p - 1.0),
+            agg.effectiveLabelers,
+            n,
+            agg.mean,
+            agg.median,
+            agg.majority,
+            eta,
+            contributions));
 
     PendingItem pending = new PendingItem();
     pending.promptId = e.promptId;
@@ -173,7 +180,8 @@ public final class CohortMechanism {
    * The specialists update of MECHANISM.md with the log-weights stored at close, and the regret
    * accounting of the item.
    */
-  private void applyOutcome(CohortStore store, CohortSummary summary, PendingItem item, double y)
+  private void applyOutcome(
+      CohortStore store, CohortSummary summary, PendingItem item, double y, LabelerState[] states)
       throws Exception {
     String[] ids = item.labelerIds;
     int n = ids.length;
@@ -197,13 +205,13 @@ public final class CohortMechanism {
     double zOverEta = z / eta;
     double mechanismLoss = loss.of(item.preference, y);
     for (int i = 0; i < n; i++) {
-      LabelerState s = store.labeler(ids[i]);
+      LabelerState s = states != null ? states[i] : store.labeler(ids[i]);
       s.specialistLoss += losses[i] + zOverEta;
       s.rounds++;
       s.loss += losses[i];
       s.specialistRegret += mechanismLoss - losses[i];
       s.changedSinceSnapshot = true;
-      store.putLabeler(ids[i], s);
+      store.updateLabeler(ids[i], s);
     }
     summary.fullParticipants =
         summary.rounds == 0 ? ids.clone() : intersectSorted(summary.fullParticipants, ids);
@@ -305,7 +313,7 @@ public final class CohortMechanism {
     for (String id : changed) {
       LabelerState s = store.labeler(id);
       s.changedSinceSnapshot = false;
-      store.putLabeler(id, s);
+      store.updateLabeler(id, s);
       out.weight(
           LabelerWeight.newBuilder()
               .setCohort(cohort)

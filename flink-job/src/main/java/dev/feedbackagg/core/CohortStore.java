@@ -10,6 +10,15 @@ public interface CohortStore {
 
   void putLabeler(String labelerId, LabelerState state) throws Exception;
 
+  /**
+   * Writes back a labeler's state that was read with {@link #labeler} and then changed. A store
+   * whose values are live objects (plain maps) has nothing to do; one that serializes (Flink's
+   * RocksDB backend) must store it.
+   */
+  default void updateLabeler(String labelerId, LabelerState state) throws Exception {
+    putLabeler(labelerId, state);
+  }
+
   /** Visits every labeler of the cohort, in any order. */
   void forEachLabeler(LabelerVisitor visitor) throws Exception;
 

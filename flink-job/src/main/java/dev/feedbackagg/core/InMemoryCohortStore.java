@@ -26,6 +26,11 @@ public final class InMemoryCohortStore implements CohortStore {
   }
 
   @Override
+  public void updateLabeler(String labelerId, LabelerState state) {
+    // The map holds the very object that was changed.
+  }
+
+  @Override
   public void forEachLabeler(LabelerVisitor visitor) throws Exception {
     for (Map.Entry<String, LabelerState> e : labelers.entrySet()) {
       visitor.visit(e.getKey(), e.getValue());

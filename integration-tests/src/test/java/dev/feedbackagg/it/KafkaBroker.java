@@ -32,6 +32,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * A real single-node Kafka broker (KRaft, combined broker + controller, loopback only) running as a
@@ -353,12 +354,23 @@ public final class KafkaBroker implements AutoCloseable {
             throws InterruptedException, ExecutionException, TimeoutException {
         long deadline = System.nanoTime() + ADMIN_TIMEOUT.toNanos();
         while (true) {
-            Map<String, TopicDescription> descriptions = admin
-                    .describeTopics(names, new DescribeTopicsOptions().timeoutMs((int) PROBE_TIMEOUT.toMillis()))
-                    .allTopicNames()
-                    .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            boolean allLed = descriptions.values().stream().allMatch(d -> d.partitions().size() == partitions
-                    && d.partitions().stream().map(TopicPartitionInfo::leader).allMatch(l -> l != null && !l.isEmpty()));
+            Map<String, TopicDescription> descriptions;
+            try {
+                descriptions = admin
+                        .describeTopics(names, new DescribeTopicsOptions().timeoutMs((int) PROBE_TIMEOUT.toMillis()))
+                        .allTopicNames()
+                        .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                // The controller has created the topic, but the broker's metadata cache may not have it
+                // yet: describeTopics then answers UnknownTopicOrPartition. Ask again until the deadline.
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+                descriptions = null;
+            }
+            boolean allLed = descriptions != null && descriptions.values().stream()
+                    .allMatch(d -> d.partitions().size() == partitions && d.partitions().stream()
+                            .map(TopicPartitionInfo::leader).allMatch(l -> l != null && !l.isEmpty()));
             if (allLed) {
                 return;
             }

@@ -1,0 +1,174 @@
+package dev.feedbackagg.bench;
+
+import dev.feedbackagg.avro.AggregatedPreference;
+import dev.feedbackagg.avro.CloseReason;
+import dev.feedbackagg.avro.LabelerWeight;
+import dev.feedbackagg.avro.RegretMetrics;
+import dev.feedbackagg.core.CohortMechanism;
+import dev.feedbackagg.core.InMemoryCohortStore;
+import dev.feedbackagg.core.ItemEvent;
+import dev.feedbackagg.core.MechanismConfig;
+import dev.feedbackagg.core.MechanismOutput;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * The mechanism's hot path on one core: items of k labels drawn from L labelers close and get
+ * their outcome (aggregation plus specialists update), through the same {@link CohortMechanism}
+ * the Flink operator calls. Scores are label updates per second (one item = k label updates).
+ * Baseline: a plain Java loop over a hash map doing the minimum per label (read a weight, add
+ * to two sums, write it back), on the same items.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g", "-XX:+UseParallelGC"})
+public class CoreBenchmark {
+  static final int ITEMS = 1 << 16; // items per pass; one invocation applies BATCH of them
+  static final int BATCH = 1024;
+
+  @Param({"1000", "100000", "1000000"})
+  int labelers;
+
+  @Param({"3", "5", "10"})
+  int labelsPerItem;
+
+  private String[][] ids;
+  private double[][] reports;
+  private double[] outcomes;
+  private InMemoryCohortStore store;
+  private CohortMechanism mechanism;
+  private Map<String, double[]> plain;
+  private int next;
+  private long time;
+  private Sink sink;
+
+  /** Consumes outputs so that the JIT cannot drop them. */
+  static final class Sink implements MechanismOutput {
+    Blackhole bh;
+
+    @Override
+    public void aggregated(AggregatedPreference record) {
+      if (bh != null) {
+        bh.consume(record);
+      }
+    }
+
+    @Override
+    public void regret(RegretMetrics record) {
+      if (bh != null) {
+        bh.consume(record);
+      }
+    }
+
+    @Override
+    public void weight(LabelerWeight record) {
+      if (bh != null) {
+        bh.consume(record);
+      }
+    }
+
+    @Override
+    public void unmatchedOutcome(ItemEvent outcome) {
+      if (bh != null) {
+        bh.consume(outcome);
+      }
+    }
+  }
+
+  @Setup(Level.Trial)
+  public void setUp() throws Exception {
+    SplittableRandom rnd = new SplittableRandom(42);
+    String[] all = new String[labelers];
+    for (int i = 0; i < labelers; i++) {
+      all[i] = "labeler-" + i;
+    }
+    ids = new String[ITEMS][];
+    reports = new double[ITEMS][];
+    outcomes = new double[ITEMS];
+    for (int k = 0; k < ITEMS; k++) {
+      java.util.TreeSet<String> distinct = new java.util.TreeSet<>();
+      while (distinct.size() < labelsPerItem) {
+        distinct.add(all[rnd.nextInt(labelers)]);
+      }
+      String[] chosen = distinct.toArray(new String[0]);
+      ids[k] = chosen;
+      reports[k] = new double[chosen.length];
+      for (int j = 0; j < chosen.length; j++) {
+        reports[k][j] = rnd.nextInt(5) / 4.0;
+      }
+      outcomes[k] = rnd.nextBoolean() ? 1.0 : 0.0;
+    }
+    mechanism =
+        new CohortMechanism(MechanismConfig.defaults().withMetricsIntervalMs(Long.MAX_VALUE / 4));
+    store = new InMemoryCohortStore();
+    plain = new HashMap<>();
+    sink = new Sink();
+    // Every labeler known, as in a long-running cohort.
+    for (int k = 0; k < ITEMS; k++) {
+      apply(k);
+    }
+    for (String id : all) {
+      plain.put(id, new double[1]);
+    }
+  }
+
+  private void apply(int k) throws Exception {
+    ItemEvent e =
+        ItemEvent.close("c", "p", "a", "b", ++time, CloseReason.COMPLETE, ids[k], reports[k])
+            .withHeldOutcome(outcomes[k]);
+    mechanism.step(store, "c", time, List.of(e), sink);
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public void mechanismItem(Blackhole bh) throws Exception {
+    sink.bh = bh;
+    for (int b = 0; b < BATCH; b++) {
+      apply(next);
+      next = (next + 1) & (ITEMS - 1);
+    }
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public void plainHashMapLoop(Blackhole bh) {
+    for (int b = 0; b < BATCH; b++) {
+      String[] item = ids[next];
+      double[] r = reports[next];
+      double sum = 0;
+      double weighted = 0;
+      for (int j = 0; j < item.length; j++) {
+        double[] w = plain.get(item[j]);
+        if (w == null) {
+          w = new double[1];
+          plain.put(item[j], w);
+        }
+        sum += w[0];
+        weighted += w[0] * r[j];
+        w[0] += r[j];
+      }
+      bh.consume(weighted / (sum + 1));
+      next = (next + 1) & (ITEMS - 1);
+    }
+  }
+}

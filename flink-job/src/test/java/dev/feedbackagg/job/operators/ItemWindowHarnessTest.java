@@ -1,0 +1,503 @@
+package dev.feedbackagg.job.operators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import dev.feedbackagg.avro.CloseReason;
+import dev.feedbackagg.avro.DeadLetter;
+import dev.feedbackagg.avro.DeadLetterReason;
+import dev.feedbackagg.avro.LabelerReport;
+import dev.feedbackagg.avro.OutcomeSource;
+import dev.feedbackagg.avro.PreferenceOutcome;
+import dev.feedbackagg.core.ItemEvent;
+import dev.feedbackagg.core.ItemPolicy;
+import dev.feedbackagg.core.OutcomeEvent;
+import dev.feedbackagg.core.ReportEvent;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The ItemWindow operator in Flink's keyed two-input harness: when items close, what goes to the
+ * dead letters, that all of an item's state and timers are gone once its grace period passed, and
+ * that a snapshot and restore mid-item changes nothing. ARCHITECTURE.md, ItemWindow.
+ */
+class ItemWindowHarnessTest {
+  private static final String COHORT = "c1";
+  private static final String PROMPT = "p1";
+  private static final String REPORTS_TOPIC = "feedback.reports";
+  private static final String OUTCOMES_TOPIC = "feedback.outcomes";
+
+  /** Three labels close an item; 1 s after its first report it times out; 5 s of grace. */
+  private static final long TIMEOUT = 1_000L;
+
+  private static final long GRACE = 5_000L;
+  private static final ItemPolicy POLICY = new ItemPolicy(3, TIMEOUT, GRACE);
+
+  private static final KeySelector<ReportEvent, String> REPORT_ITEM =
+      r -> ItemWindow.key(r.report.getCohort(), r.report.getPromptId());
+  private static final KeySelector<OutcomeEvent, String> OUTCOME_ITEM =
+      o -> ItemWindow.key(o.outcome.getCohort(), o.outcome.getPromptId());
+
+  private KeyedTwoInputStreamOperatorTestHarness<String, ReportEvent, OutcomeEvent, ItemEvent> harness;
+  private long nextOffset;
+
+  @BeforeEach
+  void openHarness() throws Exception {
+    harness = newHarness();
+    harness.open();
+  }
+
+  @AfterEach
+  void closeHarness() throws Exception {
+    harness.close();
+  }
+
+  @Test
+  void itemClosesOnceTheExpectedLabelsArrivedAndTheWatermarkPassedTheLast() throws Exception {
+    send(report("c", 0.0, 110));
+    send(report("a", 1.0, 120));
+    send(report("b", 0.75, 130));
+
+    watermark(129);
+    assertThat(items()).as("the last report at 130 is not yet behind the watermark").isEmpty();
+
+    watermark(130);
+    assertThat(harness.extractOutputStreamRecords())
+        .extracting(StreamRecord::getValue, StreamRecord::getTimestamp)
+        .containsExactly(
+            tuple(
+                close(130, CloseReason.COMPLETE, new String[] {"a", "b", "c"}, new double[] {1.0, 0.75, 0.0}),
+                130L));
+    assertThat(deadLetters()).isEmpty();
+  }
+
+  @Test
+  void expectedLabelsOfTheFirstReportOverrideTheDefault() throws Exception {
+    send(report("b", 0.25, 100, 2));
+    send(report("a", 1.0, 150, 2));
+    watermark(150);
+
+    assertThat(items())
+        .containsExactly(
+            close(150, CloseReason.COMPLETE, new String[] {"a", "b"}, new double[] {1.0, 0.25}));
+  }
+
+  @Test
+  void itemTimesOutAtFirstReportPlusItemTimeout() throws Exception {
+    send(report("b", 0.25, 100));
+    send(report("a", 1.0, 300));
+
+    watermark(100 + TIMEOUT - 1);
+    assertThat(items()).isEmpty();
+
+    watermark(100 + TIMEOUT);
+    assertThat(harness.extractOutputStreamRecords())
+        .extracting(StreamRecord::getValue, StreamRecord::getTimestamp)
+        .containsExactly(
+            tuple(
+                close(1_100, CloseReason.TIMEOUT, new String[] {"a", "b"}, new double[] {1.0, 0.25}),
+                1_100L));
+  }
+
+  @Test
+  void reportsOutOfOrderWithinTheWatermarkGiveTheSameItemAsInOrder() throws Exception {
+    ReportEvent a = report("a", 1.0, 100);
+    ReportEvent b = report("b", 0.75, 200);
+    ReportEvent c = report("c", 0.0, 300);
+
+    send(a);
+    send(b);
+    send(c);
+    watermark(300);
+    List<ItemEvent> inOrder = items();
+
+    try (KeyedTwoInputStreamOperatorTestHarness<String, ReportEvent, OutcomeEvent, ItemEvent> shuffled =
+        newHarness()) {
+      shuffled.open();
+      shuffled.processElement1(c, c.time());
+      shuffled.processBothWatermarks(new Watermark(50));
+      shuffled.processElement1(b, b.time());
+      shuffled.processElement1(a, a.time());
+      shuffled.processBothWatermarks(new Watermark(300));
+
+      assertThat(shuffled.extractOutputValues()).isEqualTo(inOrder);
+      assertThat(shuffled.getSideOutput(ItemWindow.DEAD_LETTERS)).isNull();
+    }
+    assertThat(inOrder)
+        .containsExactly(
+            close(300, CloseReason.COMPLETE, new String[] {"a", "b", "c"}, new double[] {1.0, 0.75, 0.0}));
+  }
+
+  @Test
+  void outcomeRevealedBeforeTheCloseIsHeldAndAttachedToTheClose() throws Exception {
+    send(report("a", 1.0, 100));
+    send(report("b", 0.25, 200));
+    send(outcome(1.0, 500));
+
+    watermark(500);
+    assertThat(items()).as("held until the item closes").isEmpty();
+
+    watermark(100 + TIMEOUT);
+    assertThat(items())
+        .containsExactly(
+            close(1_100, CloseReason.TIMEOUT, new String[] {"a", "b"}, new double[] {1.0, 0.25})
+                .withHeldOutcome(1.0));
+    assertThat(deadLetters()).isEmpty();
+  }
+
+  @Test
+  void outcomeAfterTheCloseIsForwardedAsAnOutcomeEvent() throws Exception {
+    completeItemAt300();
+    OutcomeEvent y = outcome(0.0, 700);
+    send(y);
+    watermark(700);
+
+    assertThat(harness.extractOutputStreamRecords())
+        .extracting(StreamRecord::getValue, StreamRecord::getTimestamp)
+        .containsExactly(
+            tuple(completeCloseAt300(), 300L),
+            tuple(
+                ItemEvent.outcome(COHORT, PROMPT, 700, 0.0)
+                    .withOutcomeOrigin(OUTCOMES_TOPIC, 1, y.offset),
+                700L));
+    assertThat(deadLetters()).isEmpty();
+  }
+
+  @Test
+  void reportAfterTheCloseIsLate() throws Exception {
+    completeItemAt300();
+    ReportEvent late = report("d", 0.5, 400);
+    send(late);
+    watermark(400);
+
+    assertThat(items()).containsExactly(completeCloseAt300());
+    assertThat(deadLetters())
+        .extracting(DeadLetter::getReason, DeadLetter::getSourceOffset, DeadLetter::getTime)
+        .containsExactly(tuple(DeadLetterReason.LATE, late.offset, 400L));
+    assertThat(deadLetters().get(0).getMessage()).isEqualTo("item closed at 300");
+    assertThat(deadLetters().get(0).getSourceTopic()).isEqualTo(REPORTS_TOPIC);
+  }
+
+  @Test
+  void inputsBehindTheWatermarkAreLateAndLeaveNoState() throws Exception {
+    watermark(1_000);
+    ReportEvent report = report("a", 1.0, 1_000);
+    OutcomeEvent outcome = outcome(1.0, 999);
+    send(report);
+    send(outcome);
+
+    assertThat(deadLetters())
+        .extracting(DeadLetter::getReason, DeadLetter::getSourceTopic, DeadLetter::getSourceOffset)
+        .containsExactly(
+            tuple(DeadLetterReason.LATE, REPORTS_TOPIC, report.offset),
+            tuple(DeadLetterReason.LATE, OUTCOMES_TOPIC, outcome.offset));
+    assertThat(deadLetters().get(0).getMessage())
+        .isEqualTo("event time 1000 is behind the watermark 1000 (beyond the lateness bound)");
+    assertThat(harness.numKeyedStateEntries()).isZero();
+    assertThat(harness.numEventTimeTimers()).isZero();
+  }
+
+  @Test
+  void secondReportOfALabelerIsDuplicateAndTheFirstWins() throws Exception {
+    send(report("a", 1.0, 100));
+    ReportEvent againLater = report("a", 0.0, 150);
+    send(againLater);
+    // Two reports of b at one time: the smaller report id wins, whatever the arrival order.
+    ReportEvent secondId = reportWithId("b", "r-b-2", 0.0, 200);
+    ReportEvent firstId = reportWithId("b", "r-b-1", 0.75, 200);
+    send(secondId);
+    send(firstId);
+    send(report("c", 0.25, 300));
+    watermark(300);
+
+    assertThat(items())
+        .containsExactly(
+            close(300, CloseReason.COMPLETE, new String[] {"a", "b", "c"}, new double[] {1.0, 0.75, 0.25}));
+    assertThat(deadLetters())
+        .extracting(DeadLetter::getReason, DeadLetter::getSourceOffset, DeadLetter::getTime)
+        .containsExactly(
+            tuple(DeadLetterReason.DUPLICATE, againLater.offset, 150L),
+            tuple(DeadLetterReason.DUPLICATE, secondId.offset, 200L));
+  }
+
+  @Test
+  void secondOutcomeIsDuplicateWhenEqualAndConflictingWhenNot() throws Exception {
+    completeItemAt300();
+    OutcomeEvent first = outcome(1.0, 400);
+    OutcomeEvent same = outcome(1.0, 500);
+    OutcomeEvent other = outcome(0.0, 600);
+    send(first);
+    send(same);
+    send(other);
+    watermark(600);
+
+    assertThat(items())
+        .containsExactly(
+            completeCloseAt300(),
+            ItemEvent.outcome(COHORT, PROMPT, 400, 1.0).withOutcomeOrigin(OUTCOMES_TOPIC, 1, first.offset));
+    assertThat(deadLetters())
+        .extracting(DeadLetter::getReason, DeadLetter::getSourceOffset, DeadLetter::getTime)
+        .containsExactly(
+            tuple(DeadLetterReason.DUPLICATE, same.offset, 500L),
+            tuple(DeadLetterReason.CONFLICTING_OUTCOME, other.offset, 600L));
+  }
+
+  @Test
+  void reportAtOrAfterTheRevealIsRejected() throws Exception {
+    send(report("a", 1.0, 100));
+    send(outcome(1.0, 200));
+    ReportEvent atReveal = report("b", 1.0, 200);
+    ReportEvent afterReveal = report("c", 1.0, 250);
+    send(atReveal);
+    send(afterReveal);
+    watermark(100 + TIMEOUT);
+
+    assertThat(deadLetters())
+        .extracting(DeadLetter::getReason, DeadLetter::getSourceOffset, DeadLetter::getTime)
+        .containsExactly(
+            tuple(DeadLetterReason.AFTER_REVEAL, atReveal.offset, 200L),
+            tuple(DeadLetterReason.AFTER_REVEAL, afterReveal.offset, 250L));
+    assertThat(items())
+        .containsExactly(
+            close(1_100, CloseReason.TIMEOUT, new String[] {"a"}, new double[] {1.0}).withHeldOutcome(1.0));
+  }
+
+  @Test
+  void outcomeBeforeAnyReportIsNoItemAndLaterReportsAreRejected() throws Exception {
+    OutcomeEvent y = outcome(1.0, 100);
+    send(y);
+    ReportEvent later = report("a", 1.0, 200);
+    send(later);
+    watermark(200);
+
+    assertThat(items()).isEmpty();
+    assertThat(deadLetters())
+        .extracting(DeadLetter::getReason, DeadLetter::getSourceOffset, DeadLetter::getTime)
+        .containsExactly(
+            tuple(DeadLetterReason.NO_ITEM, y.offset, 100L),
+            tuple(DeadLetterReason.AFTER_REVEAL, later.offset, 200L));
+  }
+
+  @Test
+  void completedItemLeavesNoStateOrTimerAfterItsGracePeriod() throws Exception {
+    completeItemAt300();
+
+    watermark(300 + GRACE - 1);
+    assertThat(harness.numKeyedStateEntries()).as("the closed marker").isEqualTo(1);
+    assertThat(harness.numEventTimeTimers()).as("the clean-up timer").isEqualTo(1);
+
+    watermark(300 + GRACE);
+    assertThat(harness.numKeyedStateEntries()).isZero();
+    assertThat(harness.numEventTimeTimers()).isZero();
+    assertThat(items()).containsExactly(completeCloseAt300());
+  }
+
+  @Test
+  void timedOutItemLeavesNoStateOrTimerAfterItsGracePeriod() throws Exception {
+    send(report("a", 1.0, 100));
+    send(report("b", 0.0, 200));
+    watermark(100 + TIMEOUT);
+    assertThat(items()).hasSize(1);
+
+    watermark(100 + TIMEOUT + GRACE - 1);
+    assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+    assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+
+    watermark(100 + TIMEOUT + GRACE);
+    assertThat(harness.numKeyedStateEntries()).isZero();
+    assertThat(harness.numEventTimeTimers()).isZero();
+  }
+
+  @Test
+  void outcomeOnlyItemLeavesNoStateOrTimerAfterItsGracePeriod() throws Exception {
+    send(outcome(1.0, 100));
+    watermark(100 + GRACE - 1);
+    assertThat(deadLetters()).extracting(DeadLetter::getReason).containsExactly(DeadLetterReason.NO_ITEM);
+    assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+    assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+
+    watermark(100 + GRACE);
+    assertThat(harness.numKeyedStateEntries()).isZero();
+    assertThat(harness.numEventTimeTimers()).isZero();
+  }
+
+  @Test
+  void snapshotAndRestoreMidItemGiveTheSameOutputAsAnUninterruptedRun() throws Exception {
+    firstHalf(harness);
+    secondHalf(harness);
+    List<StreamRecord<? extends ItemEvent>> uninterruptedItems = harness.extractOutputStreamRecords();
+    List<DeadLetter> uninterruptedDeadLetters = deadLetters(harness);
+
+    List<StreamRecord<? extends ItemEvent>> restoredItems = new ArrayList<>();
+    List<DeadLetter> restoredDeadLetters = new ArrayList<>();
+    OperatorSubtaskState snapshot;
+    nextOffset = 0;
+    try (KeyedTwoInputStreamOperatorTestHarness<String, ReportEvent, OutcomeEvent, ItemEvent> before =
+        newHarness()) {
+      before.open();
+      firstHalf(before);
+      // Mid-item: p1 has one report applied and one buffered; p2 has a buffered outcome.
+      assertThat(before.numKeyedStateEntries()).isEqualTo(3);
+      snapshot = before.snapshot(1L, 1L);
+      restoredItems.addAll(before.extractOutputStreamRecords());
+      restoredDeadLetters.addAll(deadLetters(before));
+    }
+    try (KeyedTwoInputStreamOperatorTestHarness<String, ReportEvent, OutcomeEvent, ItemEvent> after =
+        newHarness()) {
+      after.initializeState(snapshot);
+      after.open();
+      assertThat(after.numKeyedStateEntries()).isEqualTo(3);
+      secondHalf(after);
+      restoredItems.addAll(after.extractOutputStreamRecords());
+      restoredDeadLetters.addAll(deadLetters(after));
+      assertThat(after.numKeyedStateEntries()).isZero();
+      assertThat(after.numEventTimeTimers()).isZero();
+    }
+
+    assertThat(restoredItems).isEqualTo(uninterruptedItems);
+    assertThat(restoredDeadLetters).isEqualTo(uninterruptedDeadLetters);
+    assertThat(uninterruptedItems.stream().map(r -> (ItemEvent) r.getValue()).toList())
+        .containsExactly(
+            close(300, CloseReason.COMPLETE, new String[] {"a", "b", "c"}, new double[] {0.25, 1.0, 0.5}),
+            ItemEvent.outcome(COHORT, PROMPT, 700, 1.0).withOutcomeOrigin(OUTCOMES_TOPIC, 1, 5));
+    assertThat(uninterruptedDeadLetters)
+        .extracting(DeadLetter::getReason, DeadLetter::getSourceOffset)
+        .containsExactly(
+            tuple(DeadLetterReason.NO_ITEM, 2L), tuple(DeadLetterReason.LATE, 4L));
+  }
+
+  /** Offsets 0..2: p1 gets a (applied at watermark 150) and b (buffered); p2 an outcome (buffered). */
+  private void firstHalf(
+      KeyedTwoInputStreamOperatorTestHarness<String, ReportEvent, OutcomeEvent, ItemEvent> h)
+      throws Exception {
+    ReportEvent a = report("a", 0.25, 100);
+    ReportEvent b = report("b", 1.0, 200);
+    OutcomeEvent p2 = outcomeOn("p2", 0.0, 180);
+    h.processElement1(a, a.time());
+    h.processElement1(b, b.time());
+    h.processElement2(p2, p2.time());
+    h.processBothWatermarks(new Watermark(150));
+  }
+
+  /** Offsets 3..5: c completes p1 at 300, a late report, then p1's outcome; then all clean-ups. */
+  private void secondHalf(
+      KeyedTwoInputStreamOperatorTestHarness<String, ReportEvent, OutcomeEvent, ItemEvent> h)
+      throws Exception {
+    ReportEvent c = report("c", 0.5, 300);
+    h.processElement1(c, c.time());
+    h.processBothWatermarks(new Watermark(350));
+    ReportEvent late = report("d", 0.5, 400);
+    OutcomeEvent y = outcome(1.0, 700);
+    h.processElement1(late, late.time());
+    h.processElement2(y, y.time());
+    h.processBothWatermarks(new Watermark(10_000));
+  }
+
+  private static KeyedTwoInputStreamOperatorTestHarness<String, ReportEvent, OutcomeEvent, ItemEvent>
+      newHarness() throws Exception {
+    return new KeyedTwoInputStreamOperatorTestHarness<>(
+        new KeyedCoProcessOperator<>(new ItemWindow(POLICY)), REPORT_ITEM, OUTCOME_ITEM, Types.STRING);
+  }
+
+  /** Reports a, b, c on p1 at 100, 200, 300: the item closes COMPLETE at 300. */
+  private void completeItemAt300() throws Exception {
+    send(report("a", 1.0, 100));
+    send(report("b", 0.75, 200));
+    send(report("c", 0.0, 300));
+    watermark(300);
+  }
+
+  private static ItemEvent completeCloseAt300() {
+    return close(300, CloseReason.COMPLETE, new String[] {"a", "b", "c"}, new double[] {1.0, 0.75, 0.0});
+  }
+
+  private static ItemEvent close(long time, CloseReason reason, String[] labelers, double[] reports) {
+    return ItemEvent.close(COHORT, PROMPT, "resp-a", "resp-b", time, reason, labelers, reports);
+  }
+
+  private ReportEvent report(String labeler, double preference, long time) {
+    return report(labeler, preference, time, null);
+  }
+
+  private ReportEvent report(String labeler, double preference, long time, Integer expectedLabels) {
+    return report(labeler, "r-" + labeler + "-" + time, preference, time, expectedLabels);
+  }
+
+  private ReportEvent reportWithId(String labeler, String reportId, double preference, long time) {
+    return report(labeler, reportId, preference, time, null);
+  }
+
+  private ReportEvent report(
+      String labeler, String reportId, double preference, long time, Integer expectedLabels) {
+    LabelerReport r =
+        LabelerReport.newBuilder()
+            .setReportId(reportId)
+            .setCohort(COHORT)
+            .setPromptId(PROMPT)
+            .setResponseAId("resp-a")
+            .setResponseBId("resp-b")
+            .setLabelerId(labeler)
+            .setPreference(preference)
+            .setExpectedLabels(expectedLabels)
+            .setEventTime(time)
+            .build();
+    return new ReportEvent(r, REPORTS_TOPIC, 0, nextOffset++);
+  }
+
+  private OutcomeEvent outcome(double y, long time) {
+    return outcomeOn(PROMPT, y, time);
+  }
+
+  private OutcomeEvent outcomeOn(String promptId, double y, long time) {
+    PreferenceOutcome o =
+        PreferenceOutcome.newBuilder()
+            .setCohort(COHORT)
+            .setPromptId(promptId)
+            .setOutcome(y)
+            .setSource(OutcomeSource.GOLD)
+            .setEventTime(time)
+            .build();
+    return new OutcomeEvent(o, OUTCOMES_TOPIC, 1, nextOffset++);
+  }
+
+  private void send(ReportEvent r) throws Exception {
+    harness.processElement1(r, r.time());
+  }
+
+  private void send(OutcomeEvent o) throws Exception {
+    harness.processElement2(o, o.time());
+  }
+
+  private void watermark(long time) throws Exception {
+    harness.processBothWatermarks(new Watermark(time));
+  }
+
+  private List<ItemEvent> items() {
+    return harness.extractOutputValues();
+  }
+
+  private List<DeadLetter> deadLetters() {
+    return deadLetters(harness);
+  }
+
+  private static List<DeadLetter> deadLetters(
+      KeyedTwoInputStreamOperatorTestHarness<String, ReportEvent, OutcomeEvent, ItemEvent> h) {
+    Queue<StreamRecord<DeadLetter>> side = h.getSideOutput(ItemWindow.DEAD_LETTERS);
+    List<DeadLetter> out = new ArrayList<>();
+    if (side != null) {
+      side.forEach(r -> out.add(r.getValue()));
+    }
+    return out;
+  }
+}
