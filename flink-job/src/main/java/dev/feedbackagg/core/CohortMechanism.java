@@ -93,6 +93,7 @@ public final class CohortMechanism {
             out.unmatchedOutcome(e);
           } else {
             store.removePending(e.promptId);
+            store.removeExpiry(p.expiresAt(config.outcomeTimeoutMs()), e.promptId);
             applyOutcome(store, summary, p, e.outcome, null);
             changed = true;
           }

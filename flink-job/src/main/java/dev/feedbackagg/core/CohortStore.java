@@ -31,6 +31,9 @@ public interface CohortStore {
   /** Remembers that the pending item promptId expires at time. */
   void addExpiry(long time, String promptId) throws Exception;
 
+  /** Forgets that promptId expires at time (its outcome came first). */
+  void removeExpiry(long time, String promptId) throws Exception;
+
   /** Removes and returns the prompt ids registered to expire at time (empty array if none). */
   String[] takeExpiries(long time) throws Exception;
 

@@ -67,6 +67,14 @@ public final class InMemoryCohortStore implements CohortStore {
   }
 
   @Override
+  public void removeExpiry(long time, String promptId) {
+    List<String> ids = expiries.get(time);
+    if (ids != null && ids.remove(promptId) && ids.isEmpty()) {
+      expiries.remove(time);
+    }
+  }
+
+  @Override
   public String[] takeExpiries(long time) {
     List<String> ids = expiries.remove(time);
     return ids == null ? NONE : ids.toArray(NONE);

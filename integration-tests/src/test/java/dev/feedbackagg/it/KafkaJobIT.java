@@ -31,10 +31,13 @@ import org.junit.jupiter.api.io.TempDir;
  * order, and the DLQ holding exactly the bad records and the reference's rejections.
  */
 class KafkaJobIT {
-    private static final long SEED = 20_260_503L;
+    /** Another log: -Dkafka.job.it.seed=N. */
+    private static final long SEED = Long.getLong("kafka.job.it.seed", 20_260_503L);
     private static final int COHORTS = 4;
     private static final int ITEMS_PER_COHORT = 300;
     private static final int PARALLELISM = 2;
+    /** Another interval: -Dkafka.job.it.checkpoint-interval=20s (the job then waits that long for its last one). */
+    private static final String CHECKPOINT_INTERVAL = System.getProperty("kafka.job.it.checkpoint-interval", "1s");
     private static final Duration JOB_TIMEOUT = Duration.ofMinutes(4);
 
     @RegisterExtension
@@ -51,6 +54,7 @@ class KafkaJobIT {
     @Test
     void jobThroughKafkaEqualsReference(@InjectMiniCluster MiniCluster cluster) throws Exception {
         FeedbackEventLog log = new FeedbackEventLog(SEED, COHORTS, ITEMS_PER_COHORT);
+        System.out.printf("KafkaJobIT: event log of seed %d%n", SEED);
         String run = "kafka-job-it-" + UUID.randomUUID();
         try (KafkaBroker broker = KafkaBroker.start(workDir)) {
             System.out.printf("Kafka broker %s ready in %d ms%n", broker, broker.lastStartDuration().toMillis());
@@ -67,7 +71,7 @@ class KafkaJobIT {
                     // Ten times the jitter of the log: no record is ever behind the watermark.
                     "--max-out-of-orderness", (10 * FeedbackEventLog.JITTER_MS) + "ms",
                     "--idleness", "0ms",
-                    "--checkpoint-interval", "1s",
+                    "--checkpoint-interval", CHECKPOINT_INTERVAL,
                     "--checkpoint-dir", Files.createDirectories(workDir.resolve("checkpoints")).toUri().toString(),
                     "--parallelism", Integer.toString(PARALLELISM),
                     "--transactional-id-prefix", run,
@@ -109,12 +113,12 @@ class KafkaJobIT {
                     "KafkaJobIT figures: records in %d (%d good reports, %d good outcomes, %d bad records; %d on the"
                             + " reports topic, %d on the outcomes topic), produced in %.2f s%n"
                             + "  records out %d: %d aggregated, %d regret, %d labeler weights, %d dead letters %s%n"
-                            + "  job: %.2f s wall clock (--bounded, checkpoint interval 1 s, parallelism %d),"
+                            + "  job: %.2f s wall clock (--bounded, checkpoint interval %s, parallelism %d),"
                             + " %d checkpoints completed%n",
                     log.entries.size(), log.goodReports, log.goodOutcomes, log.badRecords, log.reports(),
                     log.outcomes(), produceSeconds, actual.records(), actual.aggregated.size(), actual.regret.size(),
                     actual.weights.size(), actual.deadLetters.size(),
-                    ReferenceCheck.countByReason(expected.deadLetters), job.wallSeconds, PARALLELISM,
+                    ReferenceCheck.countByReason(expected.deadLetters), job.wallSeconds, CHECKPOINT_INTERVAL, PARALLELISM,
                     job.completedCheckpoints);
 
             assertThat(job.status).hasToString("FINISHED");

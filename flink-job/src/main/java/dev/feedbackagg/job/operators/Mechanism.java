@@ -86,6 +86,7 @@ public final class Mechanism extends KeyedProcessFunction<String, ItemEvent, Agg
             getRuntimeContext().getMapState(EXPIRIES),
             getRuntimeContext().getState(SUMMARY));
     buffer = getRuntimeContext().getMapState(BUFFER);
+    store.buffer = buffer;
     behindWatermark = getRuntimeContext().getMetricGroup().counter("itemEventsBehindWatermark");
   }
 
@@ -161,6 +162,7 @@ public final class Mechanism extends KeyedProcessFunction<String, ItemEvent, Agg
     private final MapState<Long, String[]> expiries;
     private final ValueState<CohortSummary> summary;
     TimerService timers;
+    MapState<Long, ItemEvent[]> buffer;
 
     StateStore(
         MapState<String, LabelerState> labelers,
@@ -216,6 +218,31 @@ public final class Mechanism extends KeyedProcessFunction<String, ItemEvent, Agg
       }
       expiries.put(time, ids);
       timers.registerEventTimeTimer(time);
+    }
+
+    @Override
+    public void removeExpiry(long time, String promptId) throws Exception {
+      String[] ids = expiries.get(time);
+      if (ids == null) {
+        return;
+      }
+      int at = Arrays.asList(ids).indexOf(promptId);
+      if (at < 0) {
+        return;
+      }
+      if (ids.length > 1) {
+        String[] rest = new String[ids.length - 1];
+        System.arraycopy(ids, 0, rest, 0, at);
+        System.arraycopy(ids, at + 1, rest, at, ids.length - at - 1);
+        expiries.put(time, rest);
+        return;
+      }
+      expiries.remove(time);
+      // The timer may serve events buffered for that time, or the end of input; a metrics
+      // boundary timer at that time is registered again by the step that called this.
+      if (time != END_OF_INPUT && !buffer.contains(time)) {
+        timers.deleteEventTimeTimer(time);
+      }
     }
 
     @Override
