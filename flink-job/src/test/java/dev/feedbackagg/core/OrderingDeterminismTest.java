@@ -44,6 +44,17 @@ class OrderingDeterminismTest {
     assertThat(expected.unmatchedOutcomes).as("seed %d: some unmatched outcomes", seed).isNotEmpty();
     assertThat(expected.regret.stream().filter(r -> r.getItemsExpired() > 0))
         .as("seed %d: some expiries", seed).isNotEmpty();
+    Map<Long, Integer> closesAt = new TreeMap<>();
+    Map<Long, Integer> outcomesAt = new TreeMap<>();
+    for (ItemEvent e : events) {
+      (e.kind == ItemEvent.Kind.CLOSE ? closesAt : outcomesAt).merge(e.time, 1, Integer::sum);
+    }
+    assertThat(closesAt.values()).as("seed %d: several closes at one time", seed)
+        .anyMatch(c -> c > 1);
+    assertThat(outcomesAt.values()).as("seed %d: several outcomes at one time", seed)
+        .anyMatch(c -> c > 1);
+    assertThat(outcomesAt.keySet()).as("seed %d: outcomes at the time of a close", seed)
+        .containsAnyElementsOf(closesAt.keySet());
     List<String> expectedBits = bitsOf(expected);
     for (int shuffle = 0; shuffle < 5; shuffle++) {
       List<ItemEvent> copy = new ArrayList<>(events);
@@ -254,26 +265,27 @@ class OrderingDeterminismTest {
     base.add(report("c", "item", "u9", "r9", 0.9, 90, null, 9)); // the first report, earlier
     List<OutcomeEvent> outcomes = List.of(outcome("c", "item", 1.0, 130, 0));
     PipelineReference.Result expected = null;
-    Random rnd = new Random(77);
+    long seed = 77;
+    Random rnd = new Random(seed);
     for (int perm = 0; perm < 20; perm++) {
       List<ReportEvent> copy = new ArrayList<>(base);
       Collections.shuffle(copy, rnd);
+      String ctx = "seed " + seed + " permutation " + perm;
       PipelineReference.Result result = new PipelineReference(POLICY, CONFIG).run(copy, outcomes);
       ItemEvent close = result.itemEvents.get(0);
-      assertThat(close.labelerIds).as("permutation %d: %s", perm, copy)
-          .containsExactly("u0", "u1", "u9");
-      assertThat(close.reports).as("permutation %d", perm).containsExactly(0.0, 0.1, 0.9);
-      assertThat(close.time).isEqualTo(100L);
-      assertThat(close.closeReason).isEqualTo(CloseReason.COMPLETE);
-      assertThat(result.rejections).as("permutation %d", perm)
+      assertThat(close.labelerIds).as("%s: %s", ctx, copy).containsExactly("u0", "u1", "u9");
+      assertThat(close.reports).as(ctx).containsExactly(0.0, 0.1, 0.9);
+      assertThat(close.time).as(ctx).isEqualTo(100L);
+      assertThat(close.closeReason).as(ctx).isEqualTo(CloseReason.COMPLETE);
+      assertThat(result.rejections).as(ctx)
           .extracting(x -> ((ReportEvent) x.record()).report.getLabelerId())
           .containsExactly("u2", "u3", "u4");
-      assertThat(result.rejections).extracting(PipelineReference.Rejection::reason)
+      assertThat(result.rejections).as(ctx).extracting(PipelineReference.Rejection::reason)
           .containsOnly(DeadLetterReason.LATE);
       if (expected == null) {
         expected = result;
       } else {
-        assertSamePipelineOutput("permutation " + perm, expected, result);
+        assertSamePipelineOutput(ctx, expected, result);
       }
     }
   }
