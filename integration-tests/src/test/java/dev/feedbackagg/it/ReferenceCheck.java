@@ -227,6 +227,16 @@ final class ReferenceCheck {
         assertOrderedWithinPartitions("weights", a.weights, w -> w.getCohort() + "/" + w.getLabelerId(),
                 LabelerWeight::getSnapshotTime);
 
+        // The end-of-input snapshot, written in the job's last transaction, is committed for every cohort.
+        Map<String, RegretMetrics> lastSnapshot = new TreeMap<>();
+        for (Out<RegretMetrics> o : a.regret) {
+            lastSnapshot.merge(o.value().getCohort().toString(), o.value(),
+                    (x, y) -> x.getSnapshotTime() >= y.getSnapshotTime() ? x : y);
+        }
+        assertThat(lastSnapshot.values()).as("last regret snapshot of each cohort")
+                .isNotEmpty()
+                .allSatisfy(r -> assertThat(r.getEndOfInput()).as("end_of_input of %s", r).isTrue());
+
         // Per cohort, in the order of the reference: by sequence, by snapshot time, by (snapshot, labeler).
         assertSameRecords("aggregated", a.aggregated, e.reference.mechanism.aggregated,
                 AggregatedPreference::getCohort, Comparator.comparingLong(AggregatedPreference::getSequence),
