@@ -36,6 +36,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Seeded random event logs through the whole job on a MiniCluster: every aggregate, weight and
@@ -60,15 +61,26 @@ class JobMatchesReferenceTest {
   @ParameterizedTest(name = "seed {0}, parallelism {1}")
   @MethodSource("seedsAndParallelism")
   void jobEqualsReferenceBitForBit(long seed, int parallelism) throws Exception {
+    check(seed, JobTestSupport.randomLogConfig(parallelism));
+  }
+
+  /** RocksDB serializes every state access: state changed without being written back shows here. */
+  @ParameterizedTest(name = "seed {0}, RocksDB")
+  @ValueSource(longs = {2001, 2002, 2003})
+  void jobOnRocksDbEqualsReferenceBitForBit(long seed) throws Exception {
+    check(seed, JobTestSupport.randomLogConfig(2, JobConfig.StateBackend.ROCKSDB));
+  }
+
+  private void check(long seed, JobConfig config) throws Exception {
+    int parallelism = config.parallelism();
     RandomEventLog log = new RandomEventLog(seed);
-    JobConfig config = JobTestSupport.randomLogConfig(parallelism);
     List<Decoded> reports = decode(log.reports, new ReportDeserializer(InputFormat.AVRO));
     List<Decoded> outcomes = decode(log.outcomes, new OutcomeDeserializer(InputFormat.AVRO));
 
     Expected expected = expected(config, reports, outcomes);
-    Actual actual = run(config, reports, outcomes, "seed" + seed + "p" + parallelism);
+    Actual actual = run(config, reports, outcomes, "seed" + seed + "p" + parallelism + config.stateBackend());
 
-    String ctx = "seed " + seed + ", parallelism " + parallelism;
+    String ctx = "seed " + seed + ", parallelism " + parallelism + ", " + config.stateBackend();
     assertThat(expected.aggregated).as("the log closes items (%s)", ctx).isNotEmpty();
     assertThat(deadLetterKeys(actual.deadLetters))
         .as("dead letters (%s)", ctx)

@@ -43,6 +43,11 @@ final class JobTestSupport {
 
   /** The configuration the random event logs are made for. */
   static JobConfig randomLogConfig(int parallelism) {
+    return randomLogConfig(parallelism, JobConfig.StateBackend.HASHMAP);
+  }
+
+  /** The same, on the given state backend. */
+  static JobConfig randomLogConfig(int parallelism, JobConfig.StateBackend backend) {
     MechanismConfig mechanism =
         MechanismConfig.defaults()
             .withMetricsIntervalMs(RandomEventLog.METRICS_INTERVAL_MS)
@@ -65,7 +70,7 @@ final class JobTestSupport {
         Duration.ofMillis(RandomEventLog.MAX_OUT_OF_ORDERNESS_MS),
         Duration.ZERO,
         Duration.ZERO,
-        JobConfig.StateBackend.HASHMAP,
+        backend,
         null,
         parallelism,
         "test",
