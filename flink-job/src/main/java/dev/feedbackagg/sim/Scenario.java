@@ -3,13 +3,11 @@ package dev.feedbackagg.sim;
 import dev.feedbackagg.core.ItemPolicy;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * Everything a simulation needs; with the seed it determines every event, bit for bit.
@@ -201,13 +199,6 @@ public record Scenario(
       sb.append("    ").append(l).append(System.lineSeparator());
     }
     return sb.toString();
-  }
-
-  /** Labeler ids that must be distinct: used by the audit to find a labeler's principal. */
-  Set<String> ids() {
-    Set<String> s = new HashSet<>();
-    labelers.forEach(l -> s.add(l.id()));
-    return s;
   }
 
   @Override
