@@ -69,6 +69,13 @@ public final class ItemEvent {
       CloseReason reason,
       String[] labelerIds,
       double[] reports) {
+    if (labelerIds.length == 0 || labelerIds.length != reports.length) {
+      throw new IllegalArgumentException("reports of item " + promptId + ": " + labelerIds.length
+          + " labelers and " + reports.length + " reports (need the same number, at least one)");
+    }
+    for (int i = 0; i < reports.length; i++) {
+      Checks.unitInterval("preference of labeler " + labelerIds[i] + " on item " + promptId, reports[i]);
+    }
     ItemEvent e = new ItemEvent();
     e.kind = Kind.CLOSE;
     e.cohort = cohort;
@@ -84,6 +91,7 @@ public final class ItemEvent {
 
   /** An outcome reveal. */
   public static ItemEvent outcome(String cohort, String promptId, long time, double outcome) {
+    Checks.unitInterval("outcome of item " + promptId, outcome);
     ItemEvent e = new ItemEvent();
     e.kind = Kind.OUTCOME;
     e.cohort = cohort;
@@ -96,6 +104,7 @@ public final class ItemEvent {
 
   /** This close with an outcome that was revealed before it closed. */
   public ItemEvent withHeldOutcome(double y) {
+    Checks.unitInterval("outcome of item " + promptId, y);
     this.hasOutcome = true;
     this.outcome = y;
     return this;

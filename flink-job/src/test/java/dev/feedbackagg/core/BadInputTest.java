@@ -92,4 +92,18 @@ class BadInputTest {
     rejected(() -> new ItemPolicy(3, 0, 10), "item timeout", "0");
     rejected(() -> new ItemPolicy(3, 10, -5), "grace", "-5");
   }
+
+  @org.junit.jupiter.api.Test
+  void reportsAndOutcomesOutsideTheUnitIntervalAreRejected() {
+    String[] ids = {"a", "b"};
+    rejected(() -> ItemEvent.close("c", "p1", "x", "y", 1, dev.feedbackagg.avro.CloseReason.COMPLETE,
+        ids, new double[] {0.5, Double.NaN}), "preference of labeler b on item p1", "NaN");
+    rejected(() -> ItemEvent.close("c", "p1", "x", "y", 1, dev.feedbackagg.avro.CloseReason.COMPLETE,
+        ids, new double[] {1.5, 0.0}), "preference of labeler a on item p1", "1.5");
+    rejected(() -> ItemEvent.outcome("c", "p2", 1, -0.25), "outcome of item p2", "-0.25");
+    rejected(() -> ItemEvent.close("c", "p3", "x", "y", 1, dev.feedbackagg.avro.CloseReason.COMPLETE,
+        ids, new double[] {0.0, 1.0}).withHeldOutcome(Double.NaN), "outcome of item p3", "NaN");
+    rejected(() -> ItemEvent.close("c", "p4", "x", "y", 1, dev.feedbackagg.avro.CloseReason.COMPLETE,
+        new String[0], new double[0]), "reports of item p4", "0");
+  }
 }
