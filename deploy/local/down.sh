@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Stops the local stack: the Flink cluster first (its Kafka clients would otherwise wait for the
-# broker), then Kafka. Idempotent. `down.sh --purge` also deletes deploy/local/run (topics, data,
-# checkpoints, savepoints, logs).
+# broker), then Kafka. Idempotent. `down.sh --purge` also deletes run/kafka and run/flink (topics,
+# data, checkpoints, savepoints, logs).
 # Environment: see kafka.sh and flink.sh.
 set -euo pipefail
 
 PROG=down.sh
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 purge=""
@@ -20,7 +20,9 @@ started=$(now_ms)
 "$LOCAL_DIR/flink.sh" stop
 "$LOCAL_DIR/kafka.sh" stop
 if [[ -n $purge ]]; then
-  info "deleting $RUN_DIR"
-  rm -rf -- "$RUN_DIR"
+  # Only the folders these scripts own, whatever RUN_DIR says.
+  info "deleting $RUN_DIR/kafka and $RUN_DIR/flink"
+  rm -rf -- "$RUN_DIR/kafka" "$RUN_DIR/flink"
+  rmdir -- "$RUN_DIR" 2>/dev/null || true
 fi
 info "down in $(elapsed_since "$started")"

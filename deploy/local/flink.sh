@@ -21,7 +21,7 @@
 set -euo pipefail
 
 PROG=flink.sh
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 FLINK_HOST=localhost
@@ -138,6 +138,9 @@ web.tmpdir: '$FLINK_DIR/web'
 process.working-dir: '$FLINK_DIR/work'
 execution.checkpointing.dir: 'file://$FLINK_DIR/checkpoints'
 execution.checkpointing.savepoint-dir: 'file://$FLINK_DIR/savepoints'
+# JobManager and TaskManager start together: a TaskManager that comes up before the
+# ResourceManager retries after this delay (default 10 s).
+cluster.registration.error-delay: 1 s
 # A System.exit() in the job's main() (it exits non-zero on bad options) fails the submission
 # instead of killing the JobManager.
 cluster.intercept-user-system-exit: THROW
@@ -469,8 +472,8 @@ cmd_stop_job() {
 }
 
 case ${1:-} in
-  start) cmd_start ;;
-  stop) cmd_stop ;;
+  start) take_lock flink; cmd_start ;;
+  stop) take_lock flink; cmd_stop ;;
   status) cmd_status ;;
   submit) shift; cmd_submit "$@" ;;
   stop-job) shift; cmd_stop_job "$@" ;;

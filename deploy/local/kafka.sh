@@ -13,7 +13,7 @@
 set -euo pipefail
 
 PROG=kafka.sh
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 KAFKA_HOST=127.0.0.1
@@ -36,6 +36,8 @@ TOPICS=(
 )
 
 PID_FILE=$KAFKA_DIR/kafka.pid
+# The address of the running broker (status and topics follow it even if KAFKA_PORT changed).
+BOOTSTRAP_FILE=$KAFKA_DIR/bootstrap
 MAIN_CLASS=kafka.Kafka
 # What the broker's command line contains (pid checks): the main class and our own config file.
 PID_PATTERN="$MAIN_CLASS $KAFKA_DIR/server.properties"
@@ -144,9 +146,16 @@ cluster_id() {
   sed -n 's/^cluster\.id=//p' "$KAFKA_DIR/data/meta.properties" 2>/dev/null | tr -d '[:space:]'
 }
 
+use_running_bootstrap() {
+  if [[ -s $BOOTSTRAP_FILE ]]; then
+    BOOTSTRAP=$(<"$BOOTSTRAP_FILE")
+  fi
+}
+
 cmd_start() {
   local pid
   if pid=$(running_pid "$PID_FILE" "$PID_PATTERN"); then
+    use_running_bootstrap
     info "Kafka is already running (pid $pid) on $BOOTSTRAP"
     return 0
   fi
@@ -193,6 +202,7 @@ cmd_start() {
     fi
     sleep 0.3
   done
+  printf '%s\n' "$BOOTSTRAP" >"$BOOTSTRAP_FILE"
   info "Kafka is up (pid $pid) on $BOOTSTRAP in $(elapsed_since "$started")"
 }
 
@@ -206,6 +216,7 @@ cmd_status() {
     info "Kafka is not running"
     return 3
   fi
+  use_running_bootstrap
   require_java
   LIB=$(ensure_lib kafka-broker kafka_2.13-)
   local answered
@@ -221,6 +232,7 @@ cmd_status() {
 cmd_topics() {
   local pid
   pid=$(running_pid "$PID_FILE" "$PID_PATTERN") || die "Kafka is not running: './kafka.sh start' first"
+  use_running_bootstrap
   require_java
   LIB=$(ensure_lib kafka-broker kafka_2.13-)
   local started
@@ -250,19 +262,27 @@ cmd_topics() {
       --create --if-not-exists --topic "$name" --partitions "$partitions" --replication-factor 1)
     [[ -n $config ]] && args+=(--config "$config")
     # (Kafka warns about '.' in every topic name: metric names; these names are the contract.)
-    kafka_tool org.apache.kafka.tools.TopicCommand "${args[@]}" 2>&1 | grep -v "^WARNING: Due to limitations in metric names" >&2 \
+    kafka_tool org.apache.kafka.tools.TopicCommand "${args[@]}" 2>&1 \
+      | { grep -v "^WARNING: Due to limitations in metric names" >&2 || true; } \
       || die "creating topic $name failed"
     created=$(( created + 1 ))
   done
+  if (( created > 0 )); then
+    described=$(kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" \
+      --command-config "$KAFKA_DIR/tools.properties" --describe) || die "listing the topics on $BOOTSTRAP failed"
+  fi
   info "topics ready ($created created) in $(elapsed_since "$started"):"
-  kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" \
-    --command-config "$KAFKA_DIR/tools.properties" --describe \
-    | grep -E '^Topic: ' | sed -E 's/\t(TopicId|ReplicationFactor): [^\t]*//g; s/\t/  /g' >&2
+  for spec in "${TOPICS[@]}"; do
+    IFS=: read -r name partitions config <<<"$spec"
+    printf '%s\n' "$described" | grep -E "^Topic: $(printf '%s' "$name" | sed 's/[.]/\\./g')[[:space:]]" \
+      | sed -E 's/\t(TopicId|ReplicationFactor): [^\t]*//g; s/\t/  /g; s/^/  /' >&2 \
+      || die "topic $name is missing after its creation"
+  done
 }
 
 case ${1:-} in
-  start) cmd_start ;;
-  stop) cmd_stop ;;
+  start) take_lock kafka; cmd_start ;;
+  stop) take_lock kafka; cmd_stop ;;
   status) cmd_status ;;
   topics) cmd_topics ;;
   *) usage ;;

@@ -56,8 +56,9 @@ ensure_lib() {
   if ! compgen -G "$lib/$marker*.jar" >/dev/null; then
     require_mvn
     info "fetching the $module classpath: mvn -B -q package -f deploy/$module/pom.xml"
-    (cd "$ROOT_DIR" && mvn -B -q package -f "deploy/$module/pom.xml" >&2) \
-      || die "mvn package of deploy/$module failed (see above)"
+    mkdir -p "$RUN_DIR"
+    (cd "$ROOT_DIR" && mvn -B -q package -f "deploy/$module/pom.xml" >"$RUN_DIR/mvn-$module.log" 2>&1) \
+      || { show_tail "$RUN_DIR/mvn-$module.log" 40; die "mvn package of deploy/$module failed (see above)"; }
     compgen -G "$lib/$marker*.jar" >/dev/null || die "mvn package ran but $lib has no $marker*.jar"
   fi
   printf '%s\n' "$lib"
@@ -106,7 +107,8 @@ require_free_port() {
   local port=$1 what=$2 owner=""
   if port_busy "$port"; then
     if command -v ss >/dev/null 2>&1; then
-      owner=$(ss -Hltnp "sport = :$port" 2>/dev/null | sed -n 's/.*users:((\(.*\)))$/\1/p' | head -n 1)
+      owner=$(ss -Hltnp "sport = :$port" 2>/dev/null \
+        | sed -n 's/.*users:(("\([^"]*\)",pid=\([0-9]*\).*/\1 (pid \2)/p' | head -n 1)
     fi
     die "port $port ($what) is already in use${owner:+ by $owner}, and not by a process these scripts started;" \
       "stop it or choose another port (see the variables at the top of $PROG)"
@@ -125,7 +127,8 @@ start_daemon() {
   local pidfile=$1 out=$2 workdir=$3
   shift 3
   mkdir -p "$(dirname "$pidfile")" "$(dirname "$out")" "$workdir"
-  (cd "$workdir" && exec nohup "$@" </dev/null >>"$out" 2>&1) &
+  # (fd 9 is the lock of take_lock: the daemon must not keep holding it.)
+  (cd "$workdir" && exec nohup "$@" </dev/null >>"$out" 2>&1 9>&-) &
   printf '%s\n' "$!" >"$pidfile"
 }
 
@@ -190,4 +193,15 @@ json_field() {
 # json_errors < JSON: the "errors" array of a Flink REST error answer, readable (escapes expanded).
 json_errors() {
   sed 's/^{"errors":\["//; s/"\]}$//; s/","/\n/g; s/\\n/\n/g; s/\\t/    /g; s/\\"/"/g' | head -n 40
+}
+
+# take_lock NAME: serialises the start/stop of one component (two starts at once would otherwise
+# launch two processes on one data folder). Waits up to 3 minutes for a concurrent run to finish.
+take_lock() {
+  local file=$RUN_DIR/.$1.lock
+  mkdir -p "$RUN_DIR"
+  if command -v flock >/dev/null 2>&1; then
+    exec 9>"$file"
+    flock -w 180 9 || die "another $PROG run holds $file for 3 minutes; giving up"
+  fi
 }

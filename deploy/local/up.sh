@@ -6,7 +6,7 @@
 set -euo pipefail
 
 PROG=up.sh
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 JOB_JAR=$ROOT_DIR/flink-job/target/feedback-aggregation.jar
@@ -16,7 +16,9 @@ if [[ ! -f $JOB_JAR ]]; then
   require_mvn
   step=$(now_ms)
   info "building the job jar: mvn -B -q package -DskipTests -pl flink-job -am"
-  (cd "$ROOT_DIR" && mvn -B -q package -DskipTests -pl flink-job -am >&2) || die "building the job jar failed (see above)"
+  mkdir -p "$RUN_DIR"
+  (cd "$ROOT_DIR" && mvn -B -q package -DskipTests -pl flink-job -am >"$RUN_DIR/mvn-flink-job.log" 2>&1) \
+    || { show_tail "$RUN_DIR/mvn-flink-job.log" 40; die "building the job jar failed (see above)"; }
   [[ -f $JOB_JAR ]] || die "the build ran but $JOB_JAR is missing"
   info "job jar built in $(elapsed_since "$step")"
 fi
