@@ -10,7 +10,9 @@
 #                                          upload JAR and run it with the arguments `job ARGS...`
 #                                          (from SAVEPOINT if given); prints the job id on stdout.
 #                                          The options are checked locally first (job ... --print-config)
-#   flink.sh stop-job JOBID                stop the job with a savepoint; prints the savepoint path on stdout
+#   flink.sh stop-job [--drain] JOBID      stop the job with a savepoint; prints the savepoint path on stdout;
+#                                          --drain first advances event time to the end (timers fire,
+#                                          the end-of-input snapshot is written), for a final stop
 #
 # Environment (defaults): FLINK_REST_PORT (8081), FLINK_RPC_PORT (6123), FLINK_SLOTS (2),
 # FLINK_JM_MEMORY (1600m), FLINK_TM_MEMORY (1728m), FLINK_PARALLELISM (1, the cluster default),
@@ -422,7 +424,12 @@ cmd_submit() {
 }
 
 cmd_stop_job() {
-  [[ $# -eq 1 ]] || die "usage: stop-job JOBID"
+  local drain=false
+  if [[ ${1:-} == --drain ]]; then
+    drain=true
+    shift
+  fi
+  [[ $# -eq 1 ]] || die "usage: stop-job [--drain] JOBID"
   local job_id=$1
   [[ $job_id =~ ^[0-9a-f]{32}$ ]] || die "not a job id: $job_id"
   command -v curl >/dev/null 2>&1 || die "no 'curl' found: it talks to Flink's REST API (apt-get install curl)"
@@ -430,7 +437,7 @@ cmd_stop_job() {
   started=$(now_ms)
 
   # POST /jobs/ID/stop {"drain":false} -> {"request-id":"..."} (savepoint into the configured folder)
-  rest POST "/jobs/$job_id/stop" '{"drain":false}'
+  rest POST "/jobs/$job_id/stop" "{\"drain\":$drain}"
   rest_ok "stopping job $job_id"
   local request
   request=$(printf '%s\n' "$REST_BODY" | json_field request-id)

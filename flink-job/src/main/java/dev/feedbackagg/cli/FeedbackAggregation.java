@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = FeedbackAggregation.Version.class,
     description = "Online weighted aggregation of human preference labels (MECHANISM.md).",
-    subcommands = {JobCommand.class, ReplayCommand.class, SimulateCommand.class, AuditCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {JobCommand.class, ReplayCommand.class, SimulateCommand.class, AuditCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
 public final class FeedbackAggregation implements Runnable {
 
   /** Exit code for bad input or options. */

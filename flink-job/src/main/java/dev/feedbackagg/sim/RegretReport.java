@@ -310,7 +310,7 @@ public final class RegretReport {
   }
 
   /** {slope, points} of ln(regret) on ln(T) over points with T >= minRounds and regret > 0. */
-  static double[] slope(List<Point> series, long minRounds) {
+  public static double[] slope(List<Point> series, long minRounds) {
     List<double[]> xy = new ArrayList<>();
     for (Point p : series) {
       if (p.rounds() >= minRounds && p.regret() > 0 && Double.isFinite(p.regret())) {
