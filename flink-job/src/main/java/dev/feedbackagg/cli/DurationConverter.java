@@ -23,6 +23,9 @@ public final class DurationConverter implements CommandLine.ITypeConverter<Durat
       }
       long n = Long.parseLong(v.substring(0, i));
       String unit = v.substring(i).trim();
+      if (unit.isEmpty() && n == 0) {
+        return Duration.ZERO; // "0" disables what takes a zero duration
+      }
       switch (unit) {
         case "ms":
           return Duration.ofMillis(n);

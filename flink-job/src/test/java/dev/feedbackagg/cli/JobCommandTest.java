@@ -80,6 +80,9 @@ class JobCommandTest {
     assertThat(c.items().itemTimeoutMs()).isEqualTo(90_000);
     assertThat(c.mechanism().metricsIntervalMs()).isEqualTo(30_000);
     assertThat(c.parallelism()).isEqualTo(4);
+    JobConfig zero = parse("--idleness", "0", "--checkpoint-interval", "0");
+    assertThat(zero.idleness()).isZero();
+    assertThat(zero.checkpointInterval()).isZero();
   }
 
   @Test
