@@ -20,13 +20,22 @@ public final class Aggregation {
   public final double median;
   public final double majority;
 
+  /** max of the log-weights, and sum of exp(log-weight - max). */
+  public final double maxLogWeight;
+
+  public final double sumWeights;
+
   private Aggregation(
       double preference,
       double[] normalisedWeights,
       double effectiveLabelers,
       double mean,
       double median,
-      double majority) {
+      double majority,
+      double maxLogWeight,
+      double sumWeights) {
+    this.maxLogWeight = maxLogWeight;
+    this.sumWeights = sumWeights;
     this.preference = preference;
     this.normalisedWeights = normalisedWeights;
     this.effectiveLabelers = effectiveLabelers;
@@ -68,7 +77,8 @@ public final class Aggregation {
     for (int i = 0; i < n; i++) {
       w[i] /= sum;
     }
-    return new Aggregation(p, w, sum * sum / sumSq, mean(reports), median(reports), majority(reports));
+    return new Aggregation(
+        p, w, sum * sum / sumSq, mean(reports), median(reports), majority(reports), max, sum);
   }
 
   static double mean(double[] r) {

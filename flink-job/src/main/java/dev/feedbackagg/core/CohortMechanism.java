@@ -170,6 +170,8 @@ public final class CohortMechanism {
     pending.labelerIds = ids;
     pending.reports = e.reports;
     pending.logWeights = logWeights;
+    pending.maxLogWeight = agg.maxLogWeight;
+    pending.sumWeights = agg.sumWeights;
     pending.preference = p;
     pending.mean = agg.mean;
     pending.median = agg.median;
@@ -188,21 +190,18 @@ public final class CohortMechanism {
     int n = ids.length;
     double[] a = item.logWeights;
     double[] losses = new double[n];
-    // Z = logsumexp(a - eta l) - logsumexp(a), each with its own max so nothing under- or overflows.
-    double maxA = Double.NEGATIVE_INFINITY;
+    // Z = logsumexp(a - eta l) - logsumexp(a), each with its own max so nothing under- or
+    // overflows; logsumexp(a) is the aggregation's normaliser, kept with the pending item.
     double maxB = Double.NEGATIVE_INFINITY;
     for (int i = 0; i < n; i++) {
       losses[i] = loss.of(item.reports[i], y);
-      maxA = Math.max(maxA, a[i]);
       maxB = Math.max(maxB, a[i] - eta * losses[i]);
     }
-    double sumA = 0.0;
     double sumB = 0.0;
     for (int i = 0; i < n; i++) {
-      sumA += Math.exp(a[i] - maxA);
       sumB += Math.exp(a[i] - eta * losses[i] - maxB);
     }
-    double z = (maxB + Math.log(sumB)) - (maxA + Math.log(sumA));
+    double z = (maxB + Math.log(sumB)) - (item.maxLogWeight + Math.log(item.sumWeights));
     double zOverEta = z / eta;
     double mechanismLoss = loss.of(item.preference, y);
     for (int i = 0; i < n; i++) {

@@ -74,7 +74,9 @@ public final class ItemEvent {
           + " labelers and " + reports.length + " reports (need the same number, at least one)");
     }
     for (int i = 0; i < reports.length; i++) {
-      Checks.unitInterval("preference of labeler " + labelerIds[i] + " on item " + promptId, reports[i]);
+      if (!(reports[i] >= 0.0 && reports[i] <= 1.0)) { // the message is built only when needed
+        Checks.unitInterval("preference of labeler " + labelerIds[i] + " on item " + promptId, reports[i]);
+      }
     }
     ItemEvent e = new ItemEvent();
     e.kind = Kind.CLOSE;
@@ -91,7 +93,9 @@ public final class ItemEvent {
 
   /** An outcome reveal. */
   public static ItemEvent outcome(String cohort, String promptId, long time, double outcome) {
-    Checks.unitInterval("outcome of item " + promptId, outcome);
+    if (!(outcome >= 0.0 && outcome <= 1.0)) {
+      Checks.unitInterval("outcome of item " + promptId, outcome);
+    }
     ItemEvent e = new ItemEvent();
     e.kind = Kind.OUTCOME;
     e.cohort = cohort;
@@ -104,7 +108,9 @@ public final class ItemEvent {
 
   /** This close with an outcome that was revealed before it closed. */
   public ItemEvent withHeldOutcome(double y) {
-    Checks.unitInterval("outcome of item " + promptId, y);
+    if (!(y >= 0.0 && y <= 1.0)) {
+      Checks.unitInterval("outcome of item " + promptId, y);
+    }
     this.hasOutcome = true;
     this.outcome = y;
     return this;

@@ -18,6 +18,11 @@ public final class PendingItem {
   /** Log-weights a(i) = -eta D(i) at close, aligned with labelerIds. */
   public double[] logWeights;
 
+  /** max_i a(i), and sum_i exp(a(i) - max): the normaliser of the aggregation, reused by the update. */
+  public double maxLogWeight;
+
+  public double sumWeights;
+
   public double preference;
   public double mean;
   public double median;
