@@ -129,6 +129,7 @@ public final class CohortMechanism {
         s = LabelerState.newcomer(config.newcomerOffset());
         s.changedSinceSnapshot = true;
         store.putLabeler(ids[i], s);
+        store.markChanged(ids[i]);
         summary.labelers++;
       }
       closing[i] = s;
@@ -210,7 +211,10 @@ public final class CohortMechanism {
       s.rounds++;
       s.loss += losses[i];
       s.specialistRegret += mechanismLoss - losses[i];
-      s.changedSinceSnapshot = true;
+      if (!s.changedSinceSnapshot) {
+        s.changedSinceSnapshot = true;
+        store.markChanged(ids[i]);
+      }
       store.updateLabeler(ids[i], s);
     }
     summary.fullParticipants =
@@ -261,12 +265,17 @@ public final class CohortMechanism {
         }
       }
     }
-    // One pass over the labelers: the max specialist regret, and who changed since last time.
-    String[] maxId = {null};
-    double[] maxRegret = {0.0};
-    List<String> changed = new ArrayList<>();
+    // Only the labelers changed since the last snapshot are visited: their weights are published,
+    // and the max specialist regret moves only through them, unless the labeler that held it
+    // changed (its regret may have fallen): then every labeler is looked at again.
+    String[] changed = store.takeChanged();
+    Arrays.sort(changed);
     long minRounds = config.minRounds();
-    store.forEachLabeler(
+    boolean rescan =
+        summary.maxRegretLabeler != null && Arrays.binarySearch(changed, summary.maxRegretLabeler) >= 0;
+    String[] maxId = {rescan ? null : summary.maxRegretLabeler};
+    double[] maxRegret = {rescan ? 0.0 : summary.maxRegret};
+    CohortStore.LabelerVisitor candidate =
         (id, s) -> {
           if (s.rounds >= minRounds && s.rounds > 0) {
             if (maxId[0] == null
@@ -276,10 +285,19 @@ public final class CohortMechanism {
               maxRegret[0] = s.specialistRegret;
             }
           }
-          if (s.changedSinceSnapshot) {
-            changed.add(id);
-          }
-        });
+        };
+    if (rescan) {
+      store.forEachLabeler(candidate);
+    }
+    LabelerState[] changedStates = new LabelerState[changed.length];
+    for (int i = 0; i < changed.length; i++) {
+      changedStates[i] = store.labeler(changed[i]);
+      if (!rescan) {
+        candidate.visit(changed[i], changedStates[i]);
+      }
+    }
+    summary.maxRegretLabeler = maxId[0];
+    summary.maxRegret = maxRegret[0];
 
     RegretMetrics.Builder m =
         RegretMetrics.newBuilder()
@@ -309,9 +327,9 @@ public final class CohortMechanism {
     }
     out.regret(m.build());
 
-    changed.sort(null);
-    for (String id : changed) {
-      LabelerState s = store.labeler(id);
+    for (int i = 0; i < changed.length; i++) {
+      String id = changed[i];
+      LabelerState s = changedStates[i];
       s.changedSinceSnapshot = false;
       store.updateLabeler(id, s);
       out.weight(

@@ -19,6 +19,12 @@ public interface CohortStore {
     putLabeler(labelerId, state);
   }
 
+  /** Notes that a labeler's state changed since the last snapshot (called once per labeler). */
+  void markChanged(String labelerId) throws Exception;
+
+  /** Removes and returns the labelers noted changed since the last snapshot, in any order. */
+  String[] takeChanged() throws Exception;
+
   /** Visits every labeler of the cohort, in any order. */
   void forEachLabeler(LabelerVisitor visitor) throws Exception;
 

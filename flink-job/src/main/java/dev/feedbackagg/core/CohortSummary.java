@@ -27,6 +27,11 @@ public final class CohortSummary {
    */
   public String[] fullParticipants;
 
+  /** The max specialist regret at the last snapshot and its labeler (null: none). */
+  public String maxRegretLabeler;
+
+  public double maxRegret;
+
   /** The next metrics boundary at which a snapshot is due, or {@link #NO_BOUNDARY}. */
   public long pendingBoundary = NO_BOUNDARY;
 

@@ -13,6 +13,7 @@ public final class InMemoryCohortStore implements CohortStore {
   private final Map<String, LabelerState> labelers = new HashMap<>();
   private final Map<String, PendingItem> pending = new HashMap<>();
   private final TreeMap<Long, List<String>> expiries = new TreeMap<>();
+  private final List<String> changed = new ArrayList<>();
   private CohortSummary summary = new CohortSummary();
 
   @Override
@@ -28,6 +29,18 @@ public final class InMemoryCohortStore implements CohortStore {
   @Override
   public void updateLabeler(String labelerId, LabelerState state) {
     // The map holds the very object that was changed.
+  }
+
+  @Override
+  public void markChanged(String labelerId) {
+    changed.add(labelerId);
+  }
+
+  @Override
+  public String[] takeChanged() {
+    String[] ids = changed.toArray(NONE);
+    changed.clear();
+    return ids;
   }
 
   @Override

@@ -17,6 +17,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -56,6 +58,8 @@ public final class Mechanism extends KeyedProcessFunction<String, ItemEvent, Agg
       new MapStateDescriptor<>("pending-items", Types.STRING, TypeInformation.of(PendingItem.class));
   static final MapStateDescriptor<Long, String[]> EXPIRIES =
       new MapStateDescriptor<>("pending-expiries", Types.LONG, BasicArrayTypeInfo.STRING_ARRAY_TYPE_INFO);
+  static final ListStateDescriptor<String> CHANGED =
+      new ListStateDescriptor<>("labelers-changed-since-snapshot", Types.STRING);
   static final ValueStateDescriptor<CohortSummary> SUMMARY =
       new ValueStateDescriptor<>("summary", TypeInformation.of(CohortSummary.class));
   static final MapStateDescriptor<Long, ItemEvent[]> BUFFER =
@@ -84,7 +88,8 @@ public final class Mechanism extends KeyedProcessFunction<String, ItemEvent, Agg
             getRuntimeContext().getMapState(LABELERS),
             getRuntimeContext().getMapState(PENDING),
             getRuntimeContext().getMapState(EXPIRIES),
-            getRuntimeContext().getState(SUMMARY));
+            getRuntimeContext().getState(SUMMARY),
+            getRuntimeContext().getListState(CHANGED));
     buffer = getRuntimeContext().getMapState(BUFFER);
     store.buffer = buffer;
     behindWatermark = getRuntimeContext().getMetricGroup().counter("itemEventsBehindWatermark");
@@ -161,6 +166,7 @@ public final class Mechanism extends KeyedProcessFunction<String, ItemEvent, Agg
     private final MapState<String, PendingItem> pending;
     private final MapState<Long, String[]> expiries;
     private final ValueState<CohortSummary> summary;
+    private final ListState<String> changed;
     TimerService timers;
     MapState<Long, ItemEvent[]> buffer;
 
@@ -168,7 +174,9 @@ public final class Mechanism extends KeyedProcessFunction<String, ItemEvent, Agg
         MapState<String, LabelerState> labelers,
         MapState<String, PendingItem> pending,
         MapState<Long, String[]> expiries,
-        ValueState<CohortSummary> summary) {
+        ValueState<CohortSummary> summary,
+        ListState<String> changed) {
+      this.changed = changed;
       this.labelers = labelers;
       this.pending = pending;
       this.expiries = expiries;
@@ -183,6 +191,21 @@ public final class Mechanism extends KeyedProcessFunction<String, ItemEvent, Agg
     @Override
     public void putLabeler(String labelerId, LabelerState state) throws Exception {
       labelers.put(labelerId, state);
+    }
+
+    @Override
+    public void markChanged(String labelerId) throws Exception {
+      changed.add(labelerId);
+    }
+
+    @Override
+    public String[] takeChanged() throws Exception {
+      List<String> ids = new java.util.ArrayList<>();
+      for (String id : changed.get()) {
+        ids.add(id);
+      }
+      changed.clear();
+      return ids.toArray(NONE);
     }
 
     @Override
