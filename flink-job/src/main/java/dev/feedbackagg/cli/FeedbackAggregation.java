@@ -29,6 +29,11 @@ public final class FeedbackAggregation implements Runnable {
   public static void main(String[] args) {
     int code = commandLine().execute(args);
     if (code != 0) {
+      if (args.length > 0 && args[0].equals("job")) {
+        // `job` runs inside Flink (flink run, or the REST API in the JobManager's JVM): exiting
+        // would take the JobManager down. Fail the submission instead; the message is above.
+        throw new IllegalArgumentException("job: the options were not accepted (exit code " + code + ")");
+      }
       System.exit(code);
     }
   }
