@@ -32,7 +32,7 @@ public final class FeedbackAggregation implements Runnable {
       if (args.length > 0 && args[0].equals("job")) {
         // `job` runs inside Flink (flink run, or the REST API in the JobManager's JVM): exiting
         // would take the JobManager down. Fail the submission instead; the message is above.
-        throw new IllegalArgumentException("job: the options were not accepted (exit code " + code + ")");
+        throw new IllegalStateException("job: failed with exit code " + code + " (bad options or a failed run: see above)");
       }
       System.exit(code);
     }

@@ -92,13 +92,16 @@ final class ReferenceCheck {
         final List<DeadLetterKey> deadLetters = new ArrayList<>();
         PipelineReference.Result reference;
 
+        private Map<String, ConsumerRecord<byte[], byte[]>> byPosition;
+
         ConsumerRecord<byte[], byte[]> input(String topic, int partition, long offset) {
-            for (ConsumerRecord<byte[], byte[]> r : inputRecords) {
-                if (r.topic().equals(topic) && r.partition() == partition && r.offset() == offset) {
-                    return r;
+            if (byPosition == null || byPosition.size() != inputRecords.size()) {
+                byPosition = new HashMap<>();
+                for (ConsumerRecord<byte[], byte[]> r : inputRecords) {
+                    byPosition.put(r.topic() + "/" + r.partition() + "/" + r.offset(), r);
                 }
             }
-            return null;
+            return byPosition.get(topic + "/" + partition + "/" + offset);
         }
     }
 
