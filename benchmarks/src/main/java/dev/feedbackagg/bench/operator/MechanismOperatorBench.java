@@ -40,6 +40,22 @@ public final class MechanismOperatorBench {
 
   record Items(String[][] ids, double[][] reports, double[] outcomes) {}
 
+  /** A sink that drops everything (the outputs are built, as in the job, then discarded). */
+  static final MechanismOutput DISCARD =
+      new MechanismOutput() {
+        @Override
+        public void aggregated(AggregatedPreference r) {}
+
+        @Override
+        public void regret(dev.feedbackagg.avro.RegretMetrics r) {}
+
+        @Override
+        public void weight(dev.feedbackagg.avro.LabelerWeight r) {}
+
+        @Override
+        public void unmatchedOutcome(ItemEvent e) {}
+      };
+
   static Items items(int labelers, int k, int n, long seed) {
     SplittableRandom rnd = new SplittableRandom(seed);
     String[] all = new String[labelers];
@@ -102,20 +118,7 @@ public final class MechanismOperatorBench {
   static double core(Items it) throws Exception {
     CohortMechanism m = new CohortMechanism(config());
     InMemoryCohortStore store = new InMemoryCohortStore();
-    MechanismOutput discard =
-        new MechanismOutput() {
-          @Override
-          public void aggregated(AggregatedPreference r) {}
-
-          @Override
-          public void regret(dev.feedbackagg.avro.RegretMetrics r) {}
-
-          @Override
-          public void weight(dev.feedbackagg.avro.LabelerWeight r) {}
-
-          @Override
-          public void unmatchedOutcome(ItemEvent e) {}
-        };
+    MechanismOutput discard = DISCARD;
     long start = System.nanoTime();
     for (int j = 0; j < it.ids.length; j++) {
       m.step(store, "c", j + 1, List.of(event(it, j, j + 1)), discard);
@@ -157,20 +160,7 @@ public final class MechanismOperatorBench {
     long withLabelers = usedHeapAfterGc();
     Items it = items(Math.max(labelers, k), k, openItems, 7);
     CohortMechanism m = new CohortMechanism(config().withOutcomeTimeoutMs(Long.MAX_VALUE / 4));
-    MechanismOutput discard =
-        new MechanismOutput() {
-          @Override
-          public void aggregated(AggregatedPreference r) {}
-
-          @Override
-          public void regret(dev.feedbackagg.avro.RegretMetrics r) {}
-
-          @Override
-          public void weight(dev.feedbackagg.avro.LabelerWeight r) {}
-
-          @Override
-          public void unmatchedOutcome(ItemEvent e) {}
-        };
+    MechanismOutput discard = DISCARD;
     for (int j = 0; j < openItems; j++) {
       ItemEvent close = ItemEvent.close("c", "prompt-" + j, "a", "b", 1, CloseReason.COMPLETE, it.ids[j], it.reports[j]);
       m.step(store, "c", 1, List.of(close), discard);

@@ -66,10 +66,8 @@ public final class ItemWindow extends KeyedCoProcessFunction<String, ReportEvent
   public void processElement1(ReportEvent report, Context ctx, Collector<ItemEvent> out)
       throws Exception {
     long ts = report.time();
-    long watermark = ctx.timerService().currentWatermark();
-    if (ts <= watermark) {
-      ctx.output(DEAD_LETTERS, DeadLetters.forReport(report, DeadLetterReason.LATE,
-          "event time " + ts + " is behind the watermark " + watermark + " (beyond the lateness bound)"));
+    if (behindWatermark(ts, ctx)) {
+      ctx.output(DEAD_LETTERS, DeadLetters.forReport(report, DeadLetterReason.LATE, lateMessage(ts, ctx)));
       return;
     }
     BufferedInputs b = buffer.get(ts);
@@ -81,15 +79,23 @@ public final class ItemWindow extends KeyedCoProcessFunction<String, ReportEvent
   public void processElement2(OutcomeEvent outcome, Context ctx, Collector<ItemEvent> out)
       throws Exception {
     long ts = outcome.time();
-    long watermark = ctx.timerService().currentWatermark();
-    if (ts <= watermark) {
-      ctx.output(DEAD_LETTERS, DeadLetters.forOutcome(outcome, DeadLetterReason.LATE,
-          "event time " + ts + " is behind the watermark " + watermark + " (beyond the lateness bound)"));
+    if (behindWatermark(ts, ctx)) {
+      ctx.output(DEAD_LETTERS, DeadLetters.forOutcome(outcome, DeadLetterReason.LATE, lateMessage(ts, ctx)));
       return;
     }
     BufferedInputs b = buffer.get(ts);
     buffer.put(ts, (b == null ? new BufferedInputs() : b).add(outcome));
     ctx.timerService().registerEventTimeTimer(ts);
+  }
+
+  /** An input at or behind the watermark cannot be put in order any more: it is LATE. */
+  private static boolean behindWatermark(long ts, Context ctx) {
+    return ts <= ctx.timerService().currentWatermark();
+  }
+
+  private static String lateMessage(long ts, Context ctx) {
+    return "event time " + ts + " is behind the watermark " + ctx.timerService().currentWatermark()
+        + " (beyond the lateness bound)";
   }
 
   @Override
