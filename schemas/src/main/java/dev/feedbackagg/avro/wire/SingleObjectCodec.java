@@ -15,9 +15,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
-import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -45,13 +47,13 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
   private final Class<T> type;
   private final long fingerprint;
   private final BinaryMessageEncoder<T> encoder;
-  private final BinaryMessageDecoder<T> decoder;
+  private final SpecificDatumReader<T> reader;
 
   private SingleObjectCodec(Class<T> type, Schema schema) {
     this.type = type;
     this.fingerprint = SchemaNormalization.parsingFingerprint64(schema);
     this.encoder = new BinaryMessageEncoder<>(SpecificData.get(), schema);
-    this.decoder = new BinaryMessageDecoder<>(SpecificData.get(), schema);
+    this.reader = new SpecificDatumReader<>(schema, schema, SpecificData.get());
   }
 
   /** A codec for one generated record class. */
@@ -124,7 +126,18 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
                   other.getFullName(), fp, type.getSimpleName()));
     }
     try {
-      return decoder.decode(bytes);
+      // The body is read directly (the header is checked above) so that bytes left over after
+      // the record can be seen: a record with trailing garbage is not a clean record.
+      BinaryDecoder in =
+          DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, null);
+      T record = reader.read(null, in);
+      if (!in.isEnd()) {
+        throw new WireFormatException(
+            WireFormatException.Kind.MALFORMED,
+            type.getSimpleName() + " followed by " + (bytes.length - HEADER_LENGTH) + " body bytes"
+                + " of which not all belong to the record (trailing bytes)");
+      }
+      return record;
     } catch (IOException | RuntimeException e) {
       throw new WireFormatException(
           WireFormatException.Kind.MALFORMED,
