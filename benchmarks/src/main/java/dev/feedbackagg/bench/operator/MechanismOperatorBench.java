@@ -33,7 +33,7 @@ import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
  * aggregation and its specialists update), medians of several rounds, and the state footprint.
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.feedbackagg.bench.operator.MechanismOperatorBench
- * [labelers] [labelsPerItem] [items] [rounds]}.
+ * [labelers] [labelsPerItem] [items] [rounds] [heap-only]}.
  */
 public final class MechanismOperatorBench {
   private MechanismOperatorBench() {}
@@ -191,6 +191,7 @@ public final class MechanismOperatorBench {
     int k = args.length > 1 ? Integer.parseInt(args[1]) : 5;
     int n = args.length > 2 ? Integer.parseInt(args[2]) : 400_000;
     int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 5;
+    boolean withRocksDb = args.length <= 4 || !args[4].equals("heap-only");
     Items it = items(labelers, k, n, 42);
     List<Double> heap = new ArrayList<>();
     List<Double> rocks = new ArrayList<>();
@@ -200,7 +201,7 @@ public final class MechanismOperatorBench {
     for (int r = 0; r <= rounds; r++) {
       double c = core(it);
       double hs = operator(it, false, 1_000);
-      double rs = operator(it, true, 1_000);
+      double rs = withRocksDb ? operator(it, true, 1_000) : Double.NaN;
       if (r > 0) {
         core.add(c);
         heap.add(hs);
