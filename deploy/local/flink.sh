@@ -126,6 +126,8 @@ jobmanager.rpc.address: $FLINK_HOST
 jobmanager.rpc.port: $FLINK_RPC_PORT
 jobmanager.bind-host: $FLINK_HOST
 jobmanager.memory.process.size: $FLINK_JM_MEMORY
+# Every job run on a session cluster leaves ~20 MB of classes in the JobManager's metaspace.
+jobmanager.memory.jvm-metaspace.size: ${FLINK_JM_METASPACE:-512m}
 taskmanager.host: $FLINK_HOST
 taskmanager.bind-host: $FLINK_HOST
 taskmanager.memory.process.size: $FLINK_TM_MEMORY
