@@ -6,11 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,7 +27,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * A real Flink standalone session cluster: a JobManager and TaskManagers, each a separate JVM started
@@ -173,10 +167,10 @@ public final class FlinkCluster implements AutoCloseable {
     }
 
     private static FlinkCluster start(Builder b) throws IOException, InterruptedException {
-        Path lib = requireLib(libDir());
+        Path lib = ProcessFixtures.requireLib(libDir(), "flink-runtime-2", "Flink cluster", "deploy/flink-cluster");
         Files.createDirectories(b.workDir);
         Path dir = Files.createTempDirectory(b.workDir.toAbsolutePath(), "flink-cluster-");
-        int[] ports = freeLoopbackPorts(3);
+        int[] ports = ProcessFixtures.freeLoopbackPorts(3);
         FlinkCluster cluster = new FlinkCluster(lib, dir, ports[0], b.slots);
         Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
         long startNanos = System.nanoTime();
@@ -613,8 +607,8 @@ public final class FlinkCluster implements AutoCloseable {
             if (m.name().equals("jobmanager") || m == lastTm) {
                 sb.append("\n--- ").append(m.name()).append(" (pid ").append(m.process().pid())
                         .append(m.process().isAlive() ? ", alive" : ", exited").append("): tail of ")
-                        .append(m.log()).append(" ---\n").append(tail(m.log()))
-                        .append("\n--- tail of ").append(m.out()).append(" ---\n").append(tail(m.out()));
+                        .append(m.log()).append(" ---\n").append(ProcessFixtures.tail(m.log(), LOG_TAIL_BYTES))
+                        .append("\n--- tail of ").append(m.out()).append(" ---\n").append(ProcessFixtures.tail(m.out(), LOG_TAIL_BYTES));
             }
         }
         return sb.toString();
@@ -868,60 +862,6 @@ public final class FlinkCluster implements AutoCloseable {
 
     private static String abbreviate(String s, int max) {
         return s.length() <= max ? s : s.substring(0, max) + "...";
-    }
-
-    static String tail(Path file) {
-        if (!Files.isRegularFile(file)) {
-            return "(missing)";
-        }
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
-            long length = raf.length();
-            long from = Math.max(0, length - LOG_TAIL_BYTES);
-            byte[] bytes = new byte[(int) (length - from)];
-            raf.seek(from);
-            raf.readFully(bytes);
-            String text = new String(bytes, StandardCharsets.UTF_8);
-            return from > 0 ? "..." + text.substring(Math.max(0, text.indexOf('\n') + 1)) : text;
-        } catch (IOException e) {
-            return "(unreadable: " + e + ")";
-        }
-    }
-
-    private static Path requireLib(Path lib) {
-        boolean hasRuntime = false;
-        if (Files.isDirectory(lib)) {
-            try (Stream<Path> jars = Files.list(lib)) {
-                hasRuntime = jars.anyMatch(j -> j.getFileName().toString().startsWith("flink-runtime-2"));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        if (!hasRuntime) {
-            throw new IllegalStateException("Flink cluster classpath not found at " + lib
-                    + ": run mvn -B package -pl deploy/flink-cluster");
-        }
-        return lib;
-    }
-
-    /** Binds {@code count} sockets on 127.0.0.1 at once (so the ports differ) and returns their ports. */
-    private static int[] freeLoopbackPorts(int count) throws IOException {
-        InetAddress loopback = InetAddress.getByName(HOST);
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[count];
-            for (int i = 0; i < count; i++) {
-                ServerSocket socket = new ServerSocket();
-                sockets.add(socket);
-                socket.setReuseAddress(true);
-                socket.bind(new InetSocketAddress(loopback, 0));
-                ports[i] = socket.getLocalPort();
-            }
-            return ports;
-        } finally {
-            for (ServerSocket socket : sockets) {
-                socket.close();
-            }
-        }
     }
 
     static String format(Duration d) {

@@ -2,10 +2,6 @@ package dev.feedbackagg.it;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +17,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -98,13 +93,13 @@ public final class KafkaBroker implements AutoCloseable {
      */
     public static KafkaBroker start(Path workDir, Map<String, String> serverOverrides)
             throws IOException, InterruptedException {
-        Path lib = requireLib(libDir());
+        Path lib = ProcessFixtures.requireLib(libDir(), "kafka_2.13-", "Kafka broker", "deploy/kafka-broker");
         Files.createDirectories(workDir);
         Path dir = Files.createTempDirectory(workDir.toAbsolutePath(), "kafka-broker-");
         Files.createDirectories(dir.resolve("tmp"));
         Path dataDir = Files.createDirectories(dir.resolve("data"));
 
-        int[] ports = freeLoopbackPorts(2);
+        int[] ports = ProcessFixtures.freeLoopbackPorts(2);
         int brokerPort = ports[0];
         int controllerPort = ports[1];
 
@@ -396,7 +391,7 @@ public final class KafkaBroker implements AutoCloseable {
             tool.destroyForcibly();
             tool.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             throw new IllegalStateException("StorageTool " + String.join(" ", args) + " did not finish in "
-                    + TOOL_TIMEOUT.toSeconds() + " s; output: " + tail(output));
+                    + TOOL_TIMEOUT.toSeconds() + " s; output: " + ProcessFixtures.tail(output, LOG_TAIL_BYTES));
         }
         String text = Files.readString(output, StandardCharsets.UTF_8);
         if (tool.exitValue() != 0) {
@@ -443,8 +438,8 @@ public final class KafkaBroker implements AutoCloseable {
 
     private String diagnostics() {
         return "\n--- ERROR lines of " + brokerLog + " since the last launch ---\n" + errorLines()
-                + "\n--- tail of " + brokerLog + " ---\n" + tail(brokerLog)
-                + "\n--- tail of " + processOutput + " ---\n" + tail(processOutput);
+                + "\n--- tail of " + brokerLog + " ---\n" + ProcessFixtures.tail(brokerLog, LOG_TAIL_BYTES)
+                + "\n--- tail of " + processOutput + " ---\n" + ProcessFixtures.tail(processOutput, LOG_TAIL_BYTES);
     }
 
     /** The first ERROR/FATAL lines (with the line after each, often the exception) since the last launch. */
@@ -476,60 +471,6 @@ public final class KafkaBroker implements AutoCloseable {
 
     private static String abbreviate(String line) {
         return line.length() <= 400 ? line : line.substring(0, 400) + "...";
-    }
-
-    private static String tail(Path file) {
-        if (!Files.isRegularFile(file)) {
-            return "(missing)";
-        }
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
-            long length = raf.length();
-            long from = Math.max(0, length - LOG_TAIL_BYTES);
-            byte[] bytes = new byte[(int) (length - from)];
-            raf.seek(from);
-            raf.readFully(bytes);
-            String text = new String(bytes, StandardCharsets.UTF_8);
-            return from > 0 ? "..." + text.substring(Math.max(0, text.indexOf('\n') + 1)) : text;
-        } catch (IOException e) {
-            return "(unreadable: " + e + ")";
-        }
-    }
-
-    private static Path requireLib(Path lib) {
-        boolean hasBroker = false;
-        if (Files.isDirectory(lib)) {
-            try (Stream<Path> jars = Files.list(lib)) {
-                hasBroker = jars.anyMatch(j -> j.getFileName().toString().startsWith("kafka_2.13-"));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        if (!hasBroker) {
-            throw new IllegalStateException("Kafka broker classpath not found at " + lib
-                    + ": run mvn -B package -pl deploy/kafka-broker");
-        }
-        return lib;
-    }
-
-    /** Binds {@code count} sockets on 127.0.0.1 at once (so the ports differ) and returns their ports. */
-    private static int[] freeLoopbackPorts(int count) throws IOException {
-        InetAddress loopback = InetAddress.getByName("127.0.0.1");
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[count];
-            for (int i = 0; i < count; i++) {
-                ServerSocket socket = new ServerSocket();
-                sockets.add(socket);
-                socket.setReuseAddress(true);
-                socket.bind(new InetSocketAddress(loopback, 0));
-                ports[i] = socket.getLocalPort();
-            }
-            return ports;
-        } finally {
-            for (ServerSocket socket : sockets) {
-                socket.close();
-            }
-        }
     }
 
     private static void writeServerProperties(Path file, Path dataDir, int brokerPort, int controllerPort,
