@@ -1,5 +1,6 @@
 package dev.feedbackagg.bench.e2e;
 
+import dev.feedbackagg.cli.DurationConverter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -102,23 +103,13 @@ final class Args {
     return out;
   }
 
-  /** 500ms, 5s, 2m, 1h, 0, or a bare number of milliseconds. */
+  /** 500ms, 5s, 2m, 1h, 0, or a bare number of milliseconds; the job's own parser does the units. */
   static Duration parseDuration(String v) {
-    String t = v.trim().toLowerCase(Locale.ROOT);
-    if (t.endsWith("ms")) {
-      return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-    }
-    char unit = t.charAt(t.length() - 1);
-    if (Character.isDigit(unit)) {
+    String t = v.trim();
+    if (!t.isEmpty() && t.chars().allMatch(Character::isDigit)) {
       return Duration.ofMillis(Long.parseLong(t));
     }
-    long n = Long.parseLong(t.substring(0, t.length() - 1));
-    return switch (unit) {
-      case 's' -> Duration.ofSeconds(n);
-      case 'm' -> Duration.ofMinutes(n);
-      case 'h' -> Duration.ofHours(n);
-      default -> throw new IllegalArgumentException("not a duration: " + v);
-    };
+    return DurationConverter.parse(t);
   }
 
   /** The job option form of a duration: 5s, 200ms, 0. */
