@@ -130,6 +130,10 @@ public final class FeedbackAggregationJob {
     Configuration conf = new Configuration();
     conf.set(StateBackendOptions.STATE_BACKEND, config.stateBackend().flinkName());
     conf.set(PipelineOptions.GENERIC_TYPES, false); // no type may fall back to Kryo
+    // Chained operators hand records over without a deep copy. Safe here: every operator makes
+    // new output objects and never changes one after emitting it, and records that cross the
+    // network are deserialized into new objects.
+    conf.set(PipelineOptions.OBJECT_REUSE, true);
     if (config.checkpointDir() != null && !config.checkpointDir().isEmpty()) {
       conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.checkpointDir());
     }

@@ -9,7 +9,7 @@ import dev.feedbackagg.core.ItemState;
 import dev.feedbackagg.core.LabelerState;
 import dev.feedbackagg.core.PendingItem;
 import dev.feedbackagg.io.Decoded;
-import dev.feedbackagg.job.operators.BufferedInputs;
+import dev.feedbackagg.job.operators.WindowState;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
@@ -30,7 +30,7 @@ class NoKryoTest {
   @ParameterizedTest(name = "{0}")
   @ValueSource(
       classes = {
-        Decoded.class, ItemEvent.class, ItemState.class, BufferedInputs.class,
+        Decoded.class, ItemEvent.class, ItemState.class, WindowState.class,
         LabelerState.class, PendingItem.class, CohortSummary.class
       })
   void stateAndStreamTypesArePojosWithoutGenericFields(Class<?> type) {

@@ -10,15 +10,13 @@ import dev.feedbackagg.core.ItemState;
 import dev.feedbackagg.core.OutcomeEvent;
 import dev.feedbackagg.core.ReportEvent;
 import dev.feedbackagg.io.DeadLetters;
-import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.MapState;
-import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.streaming.api.operators.TimestampedCollector;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
@@ -26,9 +24,12 @@ import org.apache.flink.util.OutputTag;
  * Collects the reports of one item (key: cohort and prompt id) and closes it; forwards its outcome.
  * ARCHITECTURE.md, ItemWindow. The decisions are {@link ItemAssembler}'s; this operator only makes
  * sure it sees each item's inputs in event-time order: inputs wait in state until the watermark
- * passes their time, and an event-time timer then hands them over. The item's state and its closed
- * marker are cleared by a timer when the grace period after the close has passed (timers, not TTL,
- * so that clean-up happens at the same event time in every run).
+ * passes their time. The item has at most one event-time timer, at the earliest time something is
+ * due (a buffered input, its timeout, the end of its grace period); when it fires, every due time up
+ * to the watermark is applied in ascending order, exactly as one timer per time would, and the timer
+ * moves to the next due time. The item's state and closed marker are cleared when the grace period
+ * after the close has passed (timers, not TTL, so that clean-up happens at the same event time in
+ * every run).
  */
 public final class ItemWindow extends KeyedCoProcessFunction<String, ReportEvent, OutcomeEvent, ItemEvent> {
   private static final long serialVersionUID = 1L;
@@ -36,15 +37,12 @@ public final class ItemWindow extends KeyedCoProcessFunction<String, ReportEvent
   public static final OutputTag<DeadLetter> DEAD_LETTERS =
       new OutputTag<>("item-window-dead-letters", TypeInformation.of(DeadLetter.class));
 
-  static final ValueStateDescriptor<ItemState> ITEM =
-      new ValueStateDescriptor<>("item", TypeInformation.of(ItemState.class));
-  static final MapStateDescriptor<Long, BufferedInputs> BUFFER =
-      new MapStateDescriptor<>("buffered-inputs", Types.LONG, TypeInformation.of(BufferedInputs.class));
+  static final ValueStateDescriptor<WindowState> STATE =
+      new ValueStateDescriptor<>("item-window", TypeInformation.of(WindowState.class));
 
   private final ItemPolicy policy;
   private transient ItemAssembler assembler;
-  private transient ValueState<ItemState> item;
-  private transient MapState<Long, BufferedInputs> buffer;
+  private transient ValueState<WindowState> state;
 
   public ItemWindow(ItemPolicy policy) {
     this.policy = policy;
@@ -58,8 +56,7 @@ public final class ItemWindow extends KeyedCoProcessFunction<String, ReportEvent
   @Override
   public void open(OpenContext openContext) {
     assembler = new ItemAssembler(policy);
-    item = getRuntimeContext().getState(ITEM);
-    buffer = getRuntimeContext().getMapState(BUFFER);
+    state = getRuntimeContext().getState(STATE);
   }
 
   @Override
@@ -70,9 +67,10 @@ public final class ItemWindow extends KeyedCoProcessFunction<String, ReportEvent
       ctx.output(DEAD_LETTERS, DeadLetters.forReport(report, DeadLetterReason.LATE, lateMessage(ts, ctx)));
       return;
     }
-    BufferedInputs b = buffer.get(ts);
-    buffer.put(ts, (b == null ? new BufferedInputs() : b).add(report));
-    ctx.timerService().registerEventTimeTimer(ts);
+    WindowState w = current();
+    w.add(report);
+    wakeUpBy(w, ts, ctx.timerService());
+    state.update(w);
   }
 
   @Override
@@ -83,9 +81,27 @@ public final class ItemWindow extends KeyedCoProcessFunction<String, ReportEvent
       ctx.output(DEAD_LETTERS, DeadLetters.forOutcome(outcome, DeadLetterReason.LATE, lateMessage(ts, ctx)));
       return;
     }
-    BufferedInputs b = buffer.get(ts);
-    buffer.put(ts, (b == null ? new BufferedInputs() : b).add(outcome));
-    ctx.timerService().registerEventTimeTimer(ts);
+    WindowState w = current();
+    w.add(outcome);
+    wakeUpBy(w, ts, ctx.timerService());
+    state.update(w);
+  }
+
+  private WindowState current() throws Exception {
+    WindowState w = state.value();
+    return w == null ? new WindowState() : w;
+  }
+
+  /** Makes the item's one timer fire no later than ts. */
+  private static void wakeUpBy(WindowState w, long ts, TimerService timers) {
+    if (w.timer != ItemState.NONE && w.timer <= ts) {
+      return;
+    }
+    if (w.timer != ItemState.NONE) {
+      timers.deleteEventTimeTimer(w.timer);
+    }
+    timers.registerEventTimeTimer(ts);
+    w.timer = ts;
   }
 
   /** An input at or behind the watermark cannot be put in order any more: it is LATE. */
@@ -100,10 +116,11 @@ public final class ItemWindow extends KeyedCoProcessFunction<String, ReportEvent
 
   @Override
   public void onTimer(long ts, OnTimerContext ctx, Collector<ItemEvent> out) throws Exception {
-    BufferedInputs inputs = buffer.get(ts);
-    if (inputs != null) {
-      buffer.remove(ts);
+    WindowState w = state.value();
+    if (w == null) {
+      return;
     }
+    w.timer = ItemState.NONE;
     ItemOutput sink =
         new ItemOutput() {
           @Override
@@ -121,24 +138,35 @@ public final class ItemWindow extends KeyedCoProcessFunction<String, ReportEvent
             ctx.output(DEAD_LETTERS, DeadLetters.forOutcome(outcome, reason, message));
           }
         };
-    ItemState before = item.value();
-    ItemState after =
-        assembler.step(
-            before,
-            ts,
-            inputs == null ? List.of() : inputs.outcomeList(),
-            inputs == null ? List.of() : inputs.reportList(),
-            sink);
-    if (after == null) {
-      // Grace period over: nothing of the item is kept. Inputs buffered for later times (none
-      // in a well-behaved stream) start a new item, as in the reference.
-      item.clear();
+    // Every time up to the watermark at which something is due, in ascending order. Inputs
+    // buffered after the item's state was cleared start a new item, as in the reference.
+    long watermark = ctx.timerService().currentWatermark();
+    long due = nextDue(w);
+    while (due != ItemState.NONE && due <= watermark) {
+      if (out instanceof TimestampedCollector<ItemEvent> timestamped) {
+        timestamped.setAbsoluteTimestamp(due); // records carry their own time, not the timer's
+      }
+      w.item = assembler.step(w.item, due, w.takeOutcomes(due), w.takeReports(due), sink);
+      due = nextDue(w);
+    }
+    if (w.isEmpty()) {
+      state.clear();
       return;
     }
-    item.update(after);
-    long next = ItemAssembler.nextTimer(after);
-    if (next != ItemState.NONE && next > ts) {
-      ctx.timerService().registerEventTimeTimer(next);
+    if (due != ItemState.NONE) {
+      ctx.timerService().registerEventTimeTimer(due);
+      w.timer = due;
     }
+    state.update(w);
+  }
+
+  /** The earliest time something is due for the item, or ItemState.NONE. */
+  private static long nextDue(WindowState w) {
+    long input = w.earliestInput();
+    long item = ItemAssembler.nextTimer(w.item);
+    if (input == ItemState.NONE) {
+      return item;
+    }
+    return item == ItemState.NONE ? input : Math.min(input, item);
   }
 }
