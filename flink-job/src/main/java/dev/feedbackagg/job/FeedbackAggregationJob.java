@@ -16,6 +16,7 @@ import dev.feedbackagg.job.operators.DeadLetterCounter;
 import dev.feedbackagg.job.operators.ItemWindow;
 import dev.feedbackagg.job.operators.Mechanism;
 import dev.feedbackagg.job.operators.SplitDecoded;
+import dev.feedbackagg.job.types.EventTypes;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -76,13 +77,13 @@ public final class FeedbackAggregationJob {
     SingleOutputStreamOperator<ReportEvent> goodReports =
         reports
             .process(new SplitDecoded.Reports())
-            .returns(TypeInformation.of(ReportEvent.class))
+            .returns(EventTypes.REPORT)
             .name("validate reports")
             .uid("validate-reports");
     SingleOutputStreamOperator<OutcomeEvent> goodOutcomes =
         outcomes
             .process(new SplitDecoded.Outcomes())
-            .returns(TypeInformation.of(OutcomeEvent.class))
+            .returns(EventTypes.OUTCOME)
             .name("validate outcomes")
             .uid("validate-outcomes");
 
@@ -94,16 +95,14 @@ public final class FeedbackAggregationJob {
                 o -> ItemWindow.key(o.outcome.getCohort(), o.outcome.getPromptId()),
                 TypeInformation.of(String.class))
             .process(new ItemWindow(config.items()))
-            .returns(TypeInformation.of(ItemEvent.class))
+            .returns(EventTypes.ITEM)
             .name("ItemWindow")
             .uid("item-window");
 
     SingleOutputStreamOperator<AggregatedPreference> aggregated =
         items
             .keyBy(e -> e.cohort, TypeInformation.of(String.class))
-            .process(new Mechanism(config.mechanism()))
-            .returns(TypeInformation.of(AggregatedPreference.class))
-            .name("Mechanism")
+            .transform("Mechanism", TypeInformation.of(AggregatedPreference.class), new Mechanism(config.mechanism()))
             .uid("mechanism");
 
     DataStream<DeadLetter> deadLetters =

@@ -5,7 +5,6 @@ import dev.feedbackagg.avro.DeadLetter;
 import dev.feedbackagg.avro.LabelerWeight;
 import dev.feedbackagg.avro.RegretMetrics;
 import dev.feedbackagg.core.CohortMechanism;
-import dev.feedbackagg.core.CohortStore;
 import dev.feedbackagg.core.CohortSummary;
 import dev.feedbackagg.core.ItemEvent;
 import dev.feedbackagg.core.LabelerState;
@@ -13,37 +12,54 @@ import dev.feedbackagg.core.MechanismConfig;
 import dev.feedbackagg.core.MechanismOutput;
 import dev.feedbackagg.core.PendingItem;
 import dev.feedbackagg.io.DeadLetters;
-import java.util.Arrays;
+import dev.feedbackagg.job.types.EventTypes;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.BasicArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.java.typeutils.ObjectArrayTypeInfo;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.TimerService;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
-import org.apache.flink.util.Collector;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.InternalTimer;
+import org.apache.flink.streaming.api.operators.InternalTimerService;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.Triggerable;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 
 /**
  * The mechanism of one cohort (key: cohort). ARCHITECTURE.md, Mechanism. All arithmetic is
- * {@link CohortMechanism}'s; this operator keeps its state in Flink keyed state and calls it in
- * event-time order: item events wait in state until the watermark passes their time; timers then
- * apply them, take metrics snapshots at boundaries and expire pending items.
+ * {@link CohortMechanism}'s; this operator calls it in event-time order: item events wait until
+ * the watermark passes their time, then every time at which something is due (buffered events,
+ * expiries of pending items, metrics boundaries) is applied in ascending order.
  *
- * <p>Labeler weights never expire (no TTL: they are what the cohort has learned). Pending items
- * are removed when their outcome comes or when the outcome timeout passes.
+ * <p>State: while the job runs, each cohort's state lives in plain heap structures ({@link
+ * CohortCache}); at every checkpoint (and savepoint) the operator writes what changed since the
+ * previous one into Flink keyed state, before the state backend takes its snapshot, and after a
+ * restore a cohort is read back from keyed state the first time one of its events or timers comes.
+ * So the per-event work touches no state backend (a heap hash map, not a RocksDB call), and the
+ * checkpoint holds the same state as before. The cost: every cohort this subtask has seen is held on
+ * the heap (labelers, pending items), also with the RocksDB backend, whose state is then its
+ * durable copy.
+ *
+ * <p>Each cohort has one event-time timer, at the earliest due time; end of input (the final
+ * watermark) takes the end-of-input snapshot. Labeler weights never expire (no TTL: they are what
+ * the cohort has learned). Pending items are removed when their outcome comes or when the outcome
+ * timeout passes.
  */
-public final class Mechanism extends KeyedProcessFunction<String, ItemEvent, AggregatedPreference> {
-  private static final long serialVersionUID = 1L;
+public final class Mechanism extends AbstractStreamOperator<AggregatedPreference>
+    implements OneInputStreamOperator<ItemEvent, AggregatedPreference>, Triggerable<String, VoidNamespace> {
+  private static final long serialVersionUID = 2L;
 
   public static final OutputTag<RegretMetrics> REGRET =
       new OutputTag<>("regret", TypeInformation.of(RegretMetrics.class));
@@ -56,24 +72,22 @@ public final class Mechanism extends KeyedProcessFunction<String, ItemEvent, Agg
       new MapStateDescriptor<>("labelers", Types.STRING, TypeInformation.of(LabelerState.class));
   static final MapStateDescriptor<String, PendingItem> PENDING =
       new MapStateDescriptor<>("pending-items", Types.STRING, TypeInformation.of(PendingItem.class));
-  static final MapStateDescriptor<Long, String[]> EXPIRIES =
-      new MapStateDescriptor<>("pending-expiries", Types.LONG, BasicArrayTypeInfo.STRING_ARRAY_TYPE_INFO);
-  static final ListStateDescriptor<String> CHANGED =
-      new ListStateDescriptor<>("labelers-changed-since-snapshot", Types.STRING);
   static final ValueStateDescriptor<CohortSummary> SUMMARY =
       new ValueStateDescriptor<>("summary", TypeInformation.of(CohortSummary.class));
-  static final MapStateDescriptor<Long, ItemEvent[]> BUFFER =
-      new MapStateDescriptor<>(
-          "buffered-item-events",
-          Types.LONG,
-          ObjectArrayTypeInfo.getInfoFor(ItemEvent[].class, TypeInformation.of(ItemEvent.class)));
+  static final ListStateDescriptor<ItemEvent> BUFFER =
+      new ListStateDescriptor<>("buffered-item-events", EventTypes.ITEM);
 
+  private static final long NONE = Long.MIN_VALUE;
   private static final long END_OF_INPUT = Long.MAX_VALUE;
 
   private final MechanismConfig config;
   private transient CohortMechanism mechanism;
-  private transient StateStore store;
-  private transient MapState<Long, ItemEvent[]> buffer;
+  private transient InternalTimerService<VoidNamespace> timers;
+  private transient Map<String, CohortCache> cohorts;
+  private transient MapState<String, LabelerState> labelers;
+  private transient MapState<String, PendingItem> pending;
+  private transient ValueState<CohortSummary> summary;
+  private transient ListState<ItemEvent> buffer;
   private transient Counter behindWatermark;
 
   public Mechanism(MechanismConfig config) {
@@ -81,212 +95,194 @@ public final class Mechanism extends KeyedProcessFunction<String, ItemEvent, Agg
   }
 
   @Override
-  public void open(OpenContext openContext) {
+  public void open() throws Exception {
+    super.open();
     mechanism = new CohortMechanism(config);
-    store =
-        new StateStore(
-            getRuntimeContext().getMapState(LABELERS),
-            getRuntimeContext().getMapState(PENDING),
-            getRuntimeContext().getMapState(EXPIRIES),
-            getRuntimeContext().getState(SUMMARY),
-            getRuntimeContext().getListState(CHANGED));
-    buffer = getRuntimeContext().getMapState(BUFFER);
-    store.buffer = buffer;
-    behindWatermark = getRuntimeContext().getMetricGroup().counter("itemEventsBehindWatermark");
+    cohorts = new HashMap<>();
+    labelers = getPartitionedState(LABELERS);
+    pending = getPartitionedState(PENDING);
+    summary = getPartitionedState(SUMMARY);
+    buffer = getPartitionedState(BUFFER);
+    timers = getInternalTimerService("mechanism", VoidNamespaceSerializer.INSTANCE, this);
+    behindWatermark = getMetricGroup().counter("itemEventsBehindWatermark");
   }
 
   @Override
-  public void processElement(ItemEvent e, Context ctx, Collector<AggregatedPreference> out)
-      throws Exception {
-    if (e.time <= ctx.timerService().currentWatermark()) {
-      // ItemWindow emits at timer time, before it forwards the watermark: this cannot happen
-      // unless the topology changes. Still apply it (at the next watermark), never drop it.
+  public void processElement(StreamRecord<ItemEvent> element) throws Exception {
+    ItemEvent e = element.getValue();
+    if (e.time <= timers.currentWatermark()) {
+      // ItemWindow emits before it forwards the watermark: this cannot happen unless the
+      // topology changes. Still apply it (at the next watermark), never drop it.
       behindWatermark.inc();
     }
-    ItemEvent[] at = buffer.get(e.time);
-    if (at == null) {
-      at = new ItemEvent[] {e};
-    } else {
-      at = Arrays.copyOf(at, at.length + 1);
-      at[at.length - 1] = e;
-    }
-    buffer.put(e.time, at);
-    ctx.timerService().registerEventTimeTimer(e.time);
-    // The end-of-input snapshot: fires only when the final watermark comes (bounded input, or
-    // stop with drain).
-    ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
+    CohortCache c = cohort();
+    c.buffer(e);
+    c.ended = false;
+    wakeUpBy(c, e.time);
   }
 
   @Override
-  public void onTimer(long ts, OnTimerContext ctx, Collector<AggregatedPreference> out)
-      throws Exception {
-    String cohort = ctx.getCurrentKey();
-    ItemEvent[] at = buffer.get(ts);
-    if (at != null) {
-      buffer.remove(ts);
+  public void onEventTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
+    String key = timer.getKey();
+    CohortCache c = cohort();
+    if (c.timer == timer.getTimestamp()) {
+      c.timer = NONE;
     }
-    MechanismOutput sink =
-        new MechanismOutput() {
-          @Override
-          public void aggregated(AggregatedPreference record) {
-            out.collect(record);
-          }
-
-          @Override
-          public void regret(RegretMetrics record) {
-            ctx.output(REGRET, record);
-          }
-
-          @Override
-          public void weight(LabelerWeight record) {
-            ctx.output(WEIGHTS, record);
-          }
-
-          @Override
-          public void unmatchedOutcome(ItemEvent outcome) {
-            ctx.output(DEAD_LETTERS, DeadLetters.forUnmatchedOutcome(outcome,
-                "no pending item: it expired after the outcome timeout, or never closed"));
-          }
-        };
-    store.timers = ctx.timerService();
-    long boundary = mechanism.step(store, cohort, ts, at == null ? List.of() : Arrays.asList(at), sink);
-    if (boundary != CohortSummary.NO_BOUNDARY && boundary > ts) {
-      ctx.timerService().registerEventTimeTimer(boundary);
+    long watermark = timers.currentWatermark();
+    Output out = new Output();
+    long due = c.nextDue();
+    while (due != NONE && due <= watermark) {
+      out.time = due;
+      mechanism.step(c, key, due, c.takeBuffered(due), out);
+      due = c.nextDue();
     }
-    if (ts == END_OF_INPUT) {
-      mechanism.endOfInput(store, cohort, sink);
+    if (watermark == END_OF_INPUT) {
+      // The final watermark (bounded input, or stop with drain): the end-of-input snapshot, once
+      // (a timer restored from a checkpoint may fire beside the cohort's own).
+      if (!c.ended) {
+        out.time = END_OF_INPUT;
+        mechanism.endOfInput(c, key, out);
+        c.ended = true;
+      }
+      return;
+    }
+    wakeUpBy(c, due == NONE ? END_OF_INPUT : due);
+  }
+
+  @Override
+  public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) {}
+
+  /** Makes the current cohort's timer fire no later than time. */
+  private void wakeUpBy(CohortCache c, long time) {
+    if (c.timer != NONE && c.timer <= time) {
+      return;
+    }
+    if (c.timer != NONE) {
+      timers.deleteEventTimeTimer(VoidNamespace.INSTANCE, c.timer);
+    }
+    timers.registerEventTimeTimer(VoidNamespace.INSTANCE, time);
+    c.timer = time;
+  }
+
+  /** The current key's cohort, read from keyed state the first time after a start or restore. */
+  private CohortCache cohort() throws Exception {
+    String key = (String) getCurrentKey();
+    CohortCache c = cohorts.get(key);
+    if (c == null) {
+      c = load();
+      cohorts.put(key, c);
+    }
+    return c;
+  }
+
+  private CohortCache load() throws Exception {
+    CohortCache c = new CohortCache();
+    CohortSummary s = summary.value();
+    if (s != null) {
+      c.summary = CohortCache.copy(s);
+    }
+    List<String> changed = new ArrayList<>();
+    for (Map.Entry<String, LabelerState> e : orEmpty(labelers.entries())) {
+      LabelerState state = e.getValue().copy(); // the cache changes its objects in place
+      c.labelers.put(e.getKey(), state);
+      if (state.changedSinceSnapshot) {
+        changed.add(e.getKey());
+      }
+    }
+    changed.sort(null);
+    for (String id : changed) {
+      c.markChanged(id);
+    }
+    for (PendingItem p : orEmpty(pending.values())) { // never changed after the close: shared
+      c.pending.put(p.promptId, p);
+      c.addExpiry(p.expiresAt(config.outcomeTimeoutMs()), p.promptId);
+    }
+    for (ItemEvent e : orEmpty(buffer.get())) {
+      c.buffer(e);
+    }
+    c.dirtyBuffer = false;
+    if (s == null && c.buffer.isEmpty()) {
+      return c; // a new cohort
+    }
+    // The timer that was registered for the cohort came back with the checkpoint; one more at
+    // the next due time does no harm (a timer finds nothing due, or does what is due).
+    long due = c.nextDue();
+    c.timer = due == NONE ? END_OF_INPUT : due;
+    timers.registerEventTimeTimer(VoidNamespace.INSTANCE, c.timer);
+    return c;
+  }
+
+  /** The backend's own state objects (not the user-facing wrappers) give null for empty. */
+  private static <T> Iterable<T> orEmpty(Iterable<T> values) {
+    return values == null ? List.of() : values;
+  }
+
+  /**
+   * Writes what changed in every cohort since the last checkpoint into keyed state; called
+   * before the state backend takes its snapshot. Labeler states are copied: the cache goes on
+   * changing its own objects while the snapshot is written asynchronously.
+   */
+  @Override
+  public void snapshotState(StateSnapshotContext context) throws Exception {
+    super.snapshotState(context);
+    for (Map.Entry<String, CohortCache> entry : cohorts.entrySet()) {
+      CohortCache c = entry.getValue();
+      if (!c.dirtySummary && !c.dirtyBuffer && c.dirtyLabelers.isEmpty() && c.dirtyPending.isEmpty()) {
+        continue;
+      }
+      setCurrentKey(entry.getKey());
+      for (String id : c.dirtyLabelers) {
+        labelers.put(id, c.labelers.get(id).copy());
+      }
+      c.dirtyLabelers.clear();
+      for (String promptId : c.dirtyPending) {
+        PendingItem p = c.pending.get(promptId);
+        if (p == null) {
+          pending.remove(promptId);
+        } else {
+          pending.put(promptId, p);
+        }
+      }
+      c.dirtyPending.clear();
+      if (c.dirtySummary) {
+        summary.update(CohortCache.copy(c.summary));
+        c.dirtySummary = false;
+      }
+      if (c.dirtyBuffer) {
+        List<ItemEvent> all = c.buffered();
+        if (all.isEmpty()) {
+          buffer.clear();
+        } else {
+          buffer.update(all);
+        }
+        c.dirtyBuffer = false;
+      }
     }
   }
 
-  /** The cohort's state in Flink keyed state (scoped to the current key by Flink). */
-  static final class StateStore implements CohortStore {
-    private static final String[] NONE = new String[0];
+  /** Where the core's outputs go, stamped with the event time being applied. */
+  private final class Output implements MechanismOutput {
+    long time;
 
-    private final MapState<String, LabelerState> labelers;
-    private final MapState<String, PendingItem> pending;
-    private final MapState<Long, String[]> expiries;
-    private final ValueState<CohortSummary> summary;
-    private final ListState<String> changed;
-    TimerService timers;
-    MapState<Long, ItemEvent[]> buffer;
-
-    StateStore(
-        MapState<String, LabelerState> labelers,
-        MapState<String, PendingItem> pending,
-        MapState<Long, String[]> expiries,
-        ValueState<CohortSummary> summary,
-        ListState<String> changed) {
-      this.changed = changed;
-      this.labelers = labelers;
-      this.pending = pending;
-      this.expiries = expiries;
-      this.summary = summary;
+    @Override
+    public void aggregated(AggregatedPreference record) {
+      output.collect(new StreamRecord<>(record, time));
     }
 
     @Override
-    public LabelerState labeler(String labelerId) throws Exception {
-      return labelers.get(labelerId);
+    public void regret(RegretMetrics record) {
+      output.collect(REGRET, new StreamRecord<>(record, time));
     }
 
     @Override
-    public void putLabeler(String labelerId, LabelerState state) throws Exception {
-      labelers.put(labelerId, state);
+    public void weight(LabelerWeight record) {
+      output.collect(WEIGHTS, new StreamRecord<>(record, time));
     }
 
     @Override
-    public void markChanged(String labelerId) throws Exception {
-      changed.add(labelerId);
-    }
-
-    @Override
-    public String[] takeChanged() throws Exception {
-      List<String> ids = new java.util.ArrayList<>();
-      for (String id : changed.get()) {
-        ids.add(id);
-      }
-      changed.clear();
-      return ids.toArray(NONE);
-    }
-
-    @Override
-    public void forEachLabeler(LabelerVisitor visitor) throws Exception {
-      for (Map.Entry<String, LabelerState> e : labelers.entries()) {
-        visitor.visit(e.getKey(), e.getValue());
-      }
-    }
-
-    @Override
-    public PendingItem pending(String promptId) throws Exception {
-      return pending.get(promptId);
-    }
-
-    @Override
-    public void putPending(PendingItem item) throws Exception {
-      pending.put(item.promptId, item);
-    }
-
-    @Override
-    public void removePending(String promptId) throws Exception {
-      pending.remove(promptId);
-    }
-
-    @Override
-    public void addExpiry(long time, String promptId) throws Exception {
-      String[] ids = expiries.get(time);
-      if (ids == null) {
-        ids = new String[] {promptId};
-      } else {
-        ids = Arrays.copyOf(ids, ids.length + 1);
-        ids[ids.length - 1] = promptId;
-      }
-      expiries.put(time, ids);
-      timers.registerEventTimeTimer(time);
-    }
-
-    @Override
-    public void removeExpiry(long time, String promptId) throws Exception {
-      String[] ids = expiries.get(time);
-      if (ids == null) {
-        return;
-      }
-      int at = Arrays.asList(ids).indexOf(promptId);
-      if (at < 0) {
-        return;
-      }
-      if (ids.length > 1) {
-        String[] rest = new String[ids.length - 1];
-        System.arraycopy(ids, 0, rest, 0, at);
-        System.arraycopy(ids, at + 1, rest, at, ids.length - at - 1);
-        expiries.put(time, rest);
-        return;
-      }
-      expiries.remove(time);
-      // The timer may serve events buffered for that time, or the end of input; a metrics
-      // boundary timer at that time is registered again by the step that called this.
-      if (time != END_OF_INPUT && !buffer.contains(time)) {
-        timers.deleteEventTimeTimer(time);
-      }
-    }
-
-    @Override
-    public String[] takeExpiries(long time) throws Exception {
-      String[] ids = expiries.get(time);
-      if (ids == null) {
-        return NONE;
-      }
-      expiries.remove(time);
-      return ids;
-    }
-
-    @Override
-    public CohortSummary summary() throws Exception {
-      CohortSummary s = summary.value();
-      return s == null ? new CohortSummary() : s;
-    }
-
-    @Override
-    public void putSummary(CohortSummary s) throws Exception {
-      summary.update(s);
+    public void unmatchedOutcome(ItemEvent outcome) {
+      output.collect(DEAD_LETTERS, new StreamRecord<>(DeadLetters.forUnmatchedOutcome(outcome,
+          "no pending item: it expired after the outcome timeout, or never closed"), time));
     }
   }
 }

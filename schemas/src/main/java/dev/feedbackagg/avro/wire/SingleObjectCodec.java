@@ -51,6 +51,11 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
    */
   private static final SpecificData CODERS = customCoders();
 
+  /** Avro's specific data with the generated records' own encode and decode methods switched on. */
+  public static SpecificData specificData() {
+    return CODERS;
+  }
+
   private static SpecificData customCoders() {
     SpecificData data = new SpecificData(SingleObjectCodec.class.getClassLoader());
     data.setCustomCoders(true);

@@ -1,0 +1,130 @@
+package dev.feedbackagg.job.types;
+
+import dev.feedbackagg.avro.CloseReason;
+import dev.feedbackagg.core.ItemEvent;
+import java.io.IOException;
+import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
+
+/**
+ * An item event field by field (it crosses the network from ItemWindow to the Mechanism once per
+ * item and waits in the Mechanism's buffer state): no reflection, no per-field null markers beyond
+ * those the fields need.
+ */
+public final class ItemEventSerializer extends EventSerializer<ItemEvent> {
+  private static final long serialVersionUID = 1L;
+
+  private static final ItemEvent.Kind[] KINDS = ItemEvent.Kind.values();
+  private static final CloseReason[] REASONS = CloseReason.values();
+
+  @Override
+  public TypeSerializer<ItemEvent> duplicate() {
+    return this; // stateless
+  }
+
+  @Override
+  public ItemEvent createInstance() {
+    return new ItemEvent();
+  }
+
+  @Override
+  public ItemEvent copy(ItemEvent from) {
+    ItemEvent e = new ItemEvent();
+    e.kind = from.kind;
+    e.cohort = from.cohort;
+    e.promptId = from.promptId;
+    e.time = from.time;
+    e.responseAId = from.responseAId;
+    e.responseBId = from.responseBId;
+    e.closeReason = from.closeReason;
+    e.labelerIds = from.labelerIds == null ? null : from.labelerIds.clone();
+    e.reports = from.reports == null ? null : from.reports.clone();
+    e.hasOutcome = from.hasOutcome;
+    e.outcome = from.outcome;
+    e.outcomeTopic = from.outcomeTopic;
+    e.outcomePartition = from.outcomePartition;
+    e.outcomeOffset = from.outcomeOffset;
+    return e;
+  }
+
+  @Override
+  public void serialize(ItemEvent e, DataOutputView out) throws IOException {
+    out.writeByte(e.kind == null ? -1 : e.kind.ordinal());
+    writeNullableString(e.cohort, out);
+    writeNullableString(e.promptId, out);
+    out.writeLong(e.time);
+    writeNullableString(e.responseAId, out);
+    writeNullableString(e.responseBId, out);
+    out.writeByte(e.closeReason == null ? -1 : e.closeReason.ordinal());
+    if (e.labelerIds == null) {
+      out.writeInt(-1);
+    } else {
+      out.writeInt(e.labelerIds.length);
+      for (String id : e.labelerIds) {
+        writeNullableString(id, out);
+      }
+    }
+    if (e.reports == null) {
+      out.writeInt(-1);
+    } else {
+      out.writeInt(e.reports.length);
+      for (double r : e.reports) {
+        out.writeDouble(r);
+      }
+    }
+    out.writeBoolean(e.hasOutcome);
+    out.writeDouble(e.outcome);
+    writeNullableString(e.outcomeTopic, out);
+    out.writeInt(e.outcomePartition);
+    out.writeLong(e.outcomeOffset);
+  }
+
+  @Override
+  public ItemEvent deserialize(DataInputView in) throws IOException {
+    ItemEvent e = new ItemEvent();
+    byte kind = in.readByte();
+    e.kind = kind < 0 ? null : KINDS[kind];
+    e.cohort = readNullableString(in);
+    e.promptId = readNullableString(in);
+    e.time = in.readLong();
+    e.responseAId = readNullableString(in);
+    e.responseBId = readNullableString(in);
+    byte reason = in.readByte();
+    e.closeReason = reason < 0 ? null : REASONS[reason];
+    int n = in.readInt();
+    if (n >= 0) {
+      e.labelerIds = new String[n];
+      for (int i = 0; i < n; i++) {
+        e.labelerIds[i] = readNullableString(in);
+      }
+    }
+    int m = in.readInt();
+    if (m >= 0) {
+      e.reports = new double[m];
+      for (int i = 0; i < m; i++) {
+        e.reports[i] = in.readDouble();
+      }
+    }
+    e.hasOutcome = in.readBoolean();
+    e.outcome = in.readDouble();
+    e.outcomeTopic = readNullableString(in);
+    e.outcomePartition = in.readInt();
+    e.outcomeOffset = in.readLong();
+    return e;
+  }
+
+  @Override
+  public TypeSerializerSnapshot<ItemEvent> snapshotConfiguration() {
+    return new Snapshot();
+  }
+
+  /** No configuration: the format is this class's. */
+  public static final class Snapshot extends SimpleTypeSerializerSnapshot<ItemEvent> {
+    public Snapshot() {
+      super(ItemEventSerializer::new);
+    }
+  }
+}
