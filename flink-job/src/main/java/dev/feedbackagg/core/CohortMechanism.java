@@ -22,8 +22,22 @@ public final class CohortMechanism {
   private final double eta;
   private final Loss loss;
 
+  // Scratch of the item being closed, reused from item to item (a mechanism serves one thread,
+  // and nothing emitted or stored refers to these arrays).
+
   /** The states of the labelers of the item being closed, reused when its outcome is held. */
   private LabelerState[] closing = new LabelerState[16];
+
+  /** Their log-weights. */
+  private double[] logWeights = new double[16];
+
+  /** Their losses, in the update. */
+  private double[] losses = new double[16];
+
+  private final Aggregation.Scratch agg = new Aggregation.Scratch();
+
+  /** The item being closed when its outcome is held: it is applied at once, never stored. */
+  private final PendingItem held = new PendingItem();
 
   public CohortMechanism(MechanismConfig config) {
     this.config = config;
@@ -79,10 +93,12 @@ public final class CohortMechanism {
       }
       for (ItemEvent e : sorted) {
         if (e.kind == ItemEvent.Kind.CLOSE) {
-          PendingItem p = close(store, summary, e, out);
+          close(store, summary, e, out);
           if (e.hasOutcome) {
-            applyOutcome(store, summary, p, e.outcome, closing);
+            applyOutcome(store, summary, pendingItem(e, held, logWeights), e.outcome, closing);
           } else {
+            PendingItem p =
+                pendingItem(e, new PendingItem(), Arrays.copyOf(logWeights, e.labelerIds.length));
             store.putPending(p);
             store.addExpiry(p.expiresAt(config.outcomeTimeoutMs()), p.promptId);
           }
@@ -115,16 +131,28 @@ public final class CohortMechanism {
     store.putSummary(summary);
   }
 
-  private PendingItem close(CohortStore store, CohortSummary summary, ItemEvent e, MechanismOutput out)
+  /**
+   * Aggregates the item and emits its aggregate. Leaves the labelers' states in {@link #closing},
+   * their log-weights in {@link #logWeights} and the aggregate in {@link #agg}.
+   */
+  private void close(CohortStore store, CohortSummary summary, ItemEvent e, MechanismOutput out)
       throws Exception {
     String[] ids = e.labelerIds;
     int n = ids.length;
-    double[] logWeights = new double[n];
     if (closing.length < n) {
-      closing = new LabelerState[Math.max(n, 2 * closing.length)];
+      int m = Math.max(n, 2 * closing.length);
+      closing = new LabelerState[m];
+      logWeights = new double[m];
+      losses = new double[m];
     }
+    LabelerState[] states = closing;
+    double[] a = logWeights;
+    store.labelers(ids, states);
     for (int i = 0; i < n; i++) {
-      LabelerState s = store.labeler(ids[i]);
+      LabelerState s = states[i];
+      if (s == null) {
+        s = store.labeler(ids[i]); // null, unless the id came earlier in this item
+      }
       if (s == null) {
         s = LabelerState.newcomer(config.newcomerOffset());
         s.changedSinceSnapshot = true;
@@ -132,16 +160,18 @@ public final class CohortMechanism {
         store.markChanged(ids[i]);
         summary.labelers++;
       }
-      closing[i] = s;
-      logWeights[i] = s.logWeight(eta);
+      states[i] = s;
+      a[i] = s.logWeight(eta);
     }
-    Aggregation agg = Aggregation.of(e.reports, logWeights);
+    Aggregation.check(e.reports.length, n);
+    agg.aggregate(e.reports, a);
     summary.itemsClosed++;
     summary.sumEffectiveLabelers += agg.effectiveLabelers;
 
+    double[] w = agg.weights;
     List<LabelerContribution> contributions = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      contributions.add(new LabelerContribution(ids[i], e.reports[i], agg.normalisedWeights[i]));
+      contributions.add(new LabelerContribution(ids[i], e.reports[i], w[i]));
     }
     double p = agg.preference;
     // The all-fields constructor: Avro's builder validates and fills defaults, measurably slower.
@@ -164,20 +194,25 @@ public final class CohortMechanism {
             agg.majority,
             eta,
             contributions));
+  }
 
-    PendingItem pending = new PendingItem();
-    pending.promptId = e.promptId;
-    pending.closeTime = e.time;
-    pending.labelerIds = ids;
-    pending.reports = e.reports;
-    pending.logWeights = logWeights;
-    pending.maxLogWeight = agg.maxLogWeight;
-    pending.sumWeights = agg.sumWeights;
-    pending.preference = p;
-    pending.mean = agg.mean;
-    pending.median = agg.median;
-    pending.majority = agg.majority;
-    return pending;
+  /**
+   * Fills item with the close e and the aggregate just computed in {@link #agg}; a(i) are the
+   * log-weights (the array may be longer than the item when item is {@link #held}).
+   */
+  private PendingItem pendingItem(ItemEvent e, PendingItem item, double[] a) {
+    item.promptId = e.promptId;
+    item.closeTime = e.time;
+    item.labelerIds = e.labelerIds;
+    item.reports = e.reports;
+    item.logWeights = a;
+    item.maxLogWeight = agg.maxLogWeight;
+    item.sumWeights = agg.sumWeights;
+    item.preference = agg.preference;
+    item.mean = agg.mean;
+    item.median = agg.median;
+    item.majority = agg.majority;
+    return item;
   }
 
   /**
@@ -190,7 +225,10 @@ public final class CohortMechanism {
     String[] ids = item.labelerIds;
     int n = ids.length;
     double[] a = item.logWeights;
-    double[] losses = new double[n];
+    if (losses.length < n) {
+      losses = new double[Math.max(n, 2 * losses.length)];
+    }
+    double[] losses = this.losses;
     // Z = logsumexp(a - eta l) - logsumexp(a), each with its own max so nothing under- or
     // overflows; logsumexp(a) is the aggregation's normaliser, kept with the pending item.
     double maxB = Double.NEGATIVE_INFINITY;
@@ -227,6 +265,9 @@ public final class CohortMechanism {
   }
 
   static String[] intersectSorted(String[] a, String[] b) {
+    if (a.length == 0) {
+      return a; // the usual case once two items had no labeler in common
+    }
     String[] out = new String[Math.min(a.length, b.length)];
     int i = 0;
     int j = 0;

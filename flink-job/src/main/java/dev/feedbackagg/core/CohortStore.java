@@ -11,6 +11,17 @@ public interface CohortStore {
   void putLabeler(String labelerId, LabelerState state) throws Exception;
 
   /**
+   * The states of labelerIds into states[0, labelerIds.length) (null for a labeler never seen),
+   * as {@link #labeler} one by one, which is what this default does. A store may overlap the
+   * lookups (their cache misses) instead.
+   */
+  default void labelers(String[] labelerIds, LabelerState[] states) throws Exception {
+    for (int i = 0; i < labelerIds.length; i++) {
+      states[i] = labeler(labelerIds[i]);
+    }
+  }
+
+  /**
    * Writes back a labeler's state that was read with {@link #labeler} and then changed. A store
    * whose values are live objects (plain maps) has nothing to do; one that serializes (Flink's
    * RocksDB backend) must store it.

@@ -10,7 +10,7 @@ import java.util.TreeMap;
 public final class InMemoryCohortStore implements CohortStore {
   private static final String[] NONE = new String[0];
 
-  private final Map<String, LabelerState> labelers = new HashMap<>();
+  private final LabelerTable labelers = new LabelerTable();
   private final Map<String, PendingItem> pending = new HashMap<>();
   private final TreeMap<Long, List<String>> expiries = new TreeMap<>();
   private final List<String> changed = new ArrayList<>();
@@ -19,6 +19,11 @@ public final class InMemoryCohortStore implements CohortStore {
   @Override
   public LabelerState labeler(String labelerId) {
     return labelers.get(labelerId);
+  }
+
+  @Override
+  public void labelers(String[] labelerIds, LabelerState[] states) {
+    labelers.getAll(labelerIds, states);
   }
 
   @Override
@@ -45,14 +50,14 @@ public final class InMemoryCohortStore implements CohortStore {
 
   @Override
   public void forEachLabeler(LabelerVisitor visitor) throws Exception {
-    for (Map.Entry<String, LabelerState> e : labelers.entrySet()) {
-      visitor.visit(e.getKey(), e.getValue());
-    }
+    labelers.forEach(visitor);
   }
 
-  /** All labelers, live. */
+  /** All labelers: a copy of the map, holding the live states. */
   public Map<String, LabelerState> labelers() {
-    return labelers;
+    Map<String, LabelerState> all = new HashMap<>();
+    labelers.copyTo(all);
+    return all;
   }
 
   @Override
@@ -89,6 +94,9 @@ public final class InMemoryCohortStore implements CohortStore {
 
   @Override
   public String[] takeExpiries(long time) {
+    if (expiries.isEmpty()) {
+      return NONE; // without boxing time
+    }
     List<String> ids = expiries.remove(time);
     return ids == null ? NONE : ids.toArray(NONE);
   }
