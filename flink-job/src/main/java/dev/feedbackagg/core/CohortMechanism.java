@@ -49,11 +49,24 @@ public final class CohortMechanism {
     return config;
   }
 
+  /** The last boundary computed, and the times [boundaryFrom, boundary) whose next it is. */
+  private long boundaryFrom = 1;
+
+  private long boundary;
+
   /** The first metrics boundary strictly after t. */
   public long nextBoundary(long t) {
+    if (t >= boundaryFrom && t < boundary) {
+      return boundary; // saves the 64-bit division, once per step
+    }
     long i = config.metricsIntervalMs();
     long b = Math.floorDiv(t, i) * i + i;
-    return b < t ? Long.MAX_VALUE : b; // overflow near Long.MAX_VALUE
+    if (b < t) {
+      return Long.MAX_VALUE; // overflow near Long.MAX_VALUE
+    }
+    boundaryFrom = b - i;
+    boundary = b;
+    return b;
   }
 
   /**
