@@ -20,6 +20,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.runtime.state.storage.FileSystemCheckpointStorage;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -32,7 +33,10 @@ import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
  * aggregation and its specialists update), medians of several rounds, and the state footprint.
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.feedbackagg.bench.operator.MechanismOperatorBench
- * [labelers] [labelsPerItem] [items] [rounds] [heap-only]}.
+ * [labelers] [labelsPerItem] [items] [rounds] [heap-only|both] [metricsIntervalMs]}. Items are 1 ms
+ * of event time apart, so the default interval of the job (1 minute) is one snapshot per 60,000
+ * items; 1000 gives one per 1,000 items, when the weight records of the changed labelers outnumber
+ * the items.
  */
 public final class MechanismOperatorBench {
   private MechanismOperatorBench() {}
@@ -87,9 +91,11 @@ public final class MechanismOperatorBench {
   /** Items between checkpoints: at 1 M label updates/s and k = 5, a 5 s interval is 1 M items. */
   static final int CHECKPOINT_EVERY = 100_000;
 
+  /** Event time between metrics snapshots; items are 1 ms apart. */
+  static long metricsIntervalMs = 60_000;
+
   static MechanismConfig config() {
-    // One snapshot a second of event time: items are 1 ms apart.
-    return MechanismConfig.defaults().withMetricsIntervalMs(1_000);
+    return MechanismConfig.defaults().withMetricsIntervalMs(metricsIntervalMs);
   }
 
   /** Items through the operator; returns seconds. */
@@ -100,6 +106,9 @@ public final class MechanismOperatorBench {
     if (rocksdb) {
       h.setStateBackend(new EmbeddedRocksDBStateBackend());
     }
+    // Checkpoints to files, as in the job (the harness's default keeps at most 5 MB in memory).
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("mechanism-bench-checkpoints");
+    h.setCheckpointStorage(new FileSystemCheckpointStorage(dir.toUri()));
     h.setup();
     h.open();
     long start = System.nanoTime();
@@ -119,6 +128,7 @@ public final class MechanismOperatorBench {
     }
     double s = (System.nanoTime() - start) / 1e9;
     h.close();
+    org.apache.flink.util.FileUtils.deleteDirectory(dir.toFile());
     return s;
   }
 
@@ -206,14 +216,16 @@ public final class MechanismOperatorBench {
     int n = args.length > 2 ? Integer.parseInt(args[2]) : 400_000;
     int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 5;
     boolean withRocksDb = args.length <= 4 || !args[4].equals("heap-only");
+    metricsIntervalMs = args.length > 5 ? Long.parseLong(args[5]) : 60_000;
     // First, on a fresh heap: the footprint measurement compares used heap after GC.
     footprint(1_000_000, 100_000, k);
     Items it = items(labelers, k, n, 42);
     List<Double> heap = new ArrayList<>();
     List<Double> rocks = new ArrayList<>();
     List<Double> core = new ArrayList<>();
-    System.out.printf(Locale.ROOT, "Mechanism operator alone: %d labelers, %d labels per item, %d items per round, %d rounds (first is warm-up)%n",
-        labelers, k, n, rounds + 1);
+    System.out.printf(Locale.ROOT, "Mechanism operator alone: %d labelers, %d labels per item, %d items per round, %d rounds (first is warm-up),"
+        + " a metrics snapshot every %,d items, a checkpoint every %,d items%n",
+        labelers, k, n, rounds + 1, metricsIntervalMs, CHECKPOINT_EVERY);
     for (int r = 0; r <= rounds; r++) {
       double c = core(it);
       double hs = operator(it, false, 1_000);

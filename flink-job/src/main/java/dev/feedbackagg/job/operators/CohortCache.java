@@ -6,6 +6,7 @@ import dev.feedbackagg.core.ItemEvent;
 import dev.feedbackagg.core.LabelerState;
 import dev.feedbackagg.core.PendingItem;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -21,6 +22,12 @@ import java.util.TreeMap;
  * <p>Expiries are not written: they follow from the pending items (close time + outcome timeout)
  * and are rebuilt when the cohort is read back. Likewise the labelers changed since the last
  * metrics snapshot are those whose {@link LabelerState#changedSinceSnapshot} is set.
+ *
+ * <p>Which labelers to write: the core notes every labeler it changes with {@link #markChanged}
+ * (once per metrics interval, the {@link CohortStore} contract), and a metrics snapshot changes
+ * exactly the labelers it takes with {@link #takeChanged}. So the labelers changed since the last
+ * checkpoint are those noted now plus those taken by snapshots since: two lists, no per-update
+ * bookkeeping on the hot path.
  */
 final class CohortCache implements CohortStore {
   private static final String[] NONE = new String[0];
@@ -40,8 +47,8 @@ final class CohortCache implements CohortStore {
   /** Whether the end-of-input snapshot was taken (and no event came since). */
   boolean ended;
 
-  // What changed since the last write to keyed state.
-  final Set<String> dirtyLabelers = new HashSet<>();
+  // What changed since the last write to keyed state (labelers: see the class comment).
+  private final List<String> takenSinceCheckpoint = new ArrayList<>();
   final Set<String> dirtyPending = new HashSet<>();
   boolean dirtySummary;
   boolean dirtyBuffer;
@@ -97,13 +104,12 @@ final class CohortCache implements CohortStore {
 
   @Override
   public void putLabeler(String labelerId, LabelerState state) {
-    labelers.put(labelerId, state);
-    dirtyLabelers.add(labelerId);
+    labelers.put(labelerId, state); // the core notes it with markChanged
   }
 
   @Override
   public void updateLabeler(String labelerId, LabelerState state) {
-    dirtyLabelers.add(labelerId); // the map holds the very object that was changed
+    // The map holds the very object that was changed; the core noted it with markChanged.
   }
 
   @Override
@@ -115,7 +121,20 @@ final class CohortCache implements CohortStore {
   public String[] takeChanged() {
     String[] ids = changed.toArray(NONE);
     changed.clear();
+    takenSinceCheckpoint.addAll(Arrays.asList(ids));
     return ids;
+  }
+
+  /** The labelers changed since the last checkpoint (each once), and starts counting anew. */
+  Set<String> takeDirtyLabelers() {
+    Set<String> dirty = new HashSet<>(changed);
+    dirty.addAll(takenSinceCheckpoint);
+    takenSinceCheckpoint.clear();
+    return dirty;
+  }
+
+  boolean hasDirtyLabelers() {
+    return !changed.isEmpty() || !takenSinceCheckpoint.isEmpty();
   }
 
   @Override

@@ -227,14 +227,13 @@ public final class Mechanism extends AbstractStreamOperator<AggregatedPreference
     super.snapshotState(context);
     for (Map.Entry<String, CohortCache> entry : cohorts.entrySet()) {
       CohortCache c = entry.getValue();
-      if (!c.dirtySummary && !c.dirtyBuffer && c.dirtyLabelers.isEmpty() && c.dirtyPending.isEmpty()) {
+      if (!c.dirtySummary && !c.dirtyBuffer && !c.hasDirtyLabelers() && c.dirtyPending.isEmpty()) {
         continue;
       }
       setCurrentKey(entry.getKey());
-      for (String id : c.dirtyLabelers) {
+      for (String id : c.takeDirtyLabelers()) {
         labelers.put(id, c.labelers.get(id).copy());
       }
-      c.dirtyLabelers.clear();
       for (String promptId : c.dirtyPending) {
         PendingItem p = c.pending.get(promptId);
         if (p == null) {
