@@ -184,29 +184,34 @@ public final class CohortMechanism {
     double[] w = agg.weights;
     List<LabelerContribution> contributions = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      contributions.add(new LabelerContribution(ids[i], e.reports[i], w[i]));
+      // The no-argument constructor and setters: Avro's all-fields constructor boxes every
+      // number, its builder validates and fills defaults; every field is set here.
+      LabelerContribution c = new LabelerContribution();
+      c.setLabelerId(ids[i]);
+      c.setReport(e.reports[i]);
+      c.setWeight(w[i]);
+      contributions.add(c);
     }
     double p = agg.preference;
-    // The all-fields constructor: Avro's builder validates and fills defaults, measurably slower.
-    out.aggregated(
-        new AggregatedPreference(
-            e.cohort,
-            e.promptId,
-            e.responseAId,
-            e.responseBId,
-            summary.itemsClosed,
-            e.time,
-            e.closeReason,
-            p,
-            p > 0.5 ? Choice.A : p < 0.5 ? Choice.B : Choice.TIE,
-            Math.abs(2.0 * p - 1.0),
-            agg.effectiveLabelers,
-            n,
-            agg.mean,
-            agg.median,
-            agg.majority,
-            eta,
-            contributions));
+    AggregatedPreference r = new AggregatedPreference();
+    r.setCohort(e.cohort);
+    r.setPromptId(e.promptId);
+    r.setResponseAId(e.responseAId);
+    r.setResponseBId(e.responseBId);
+    r.setSequence(summary.itemsClosed);
+    r.setCloseTime(e.time);
+    r.setCloseReason(e.closeReason);
+    r.setPreference(p);
+    r.setChosen(p > 0.5 ? Choice.A : p < 0.5 ? Choice.B : Choice.TIE);
+    r.setConfidence(Math.abs(2.0 * p - 1.0));
+    r.setEffectiveLabelers(agg.effectiveLabelers);
+    r.setLabels(n);
+    r.setMean(agg.mean);
+    r.setMedian(agg.median);
+    r.setMajority(agg.majority);
+    r.setEta(eta);
+    r.setContributions(contributions);
+    out.aggregated(r);
   }
 
   /**

@@ -32,7 +32,12 @@ import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
  * baseline of the same run. Prints label updates per second (one item = k label updates: its
  * aggregation and its specialists update), medians of several rounds, and the state footprint.
  *
+ * <p>The harness copies every output record with its serializer (the job, with object reuse, does
+ * not) and runs the asynchronous part of each checkpoint in the calling thread; {@link
+ * MechanismJobBench} measures the operator in a real runtime and is the figure of record.
+ *
  * <p>Usage: {@code java -cp benchmarks.jar dev.feedbackagg.bench.operator.MechanismOperatorBench
+ * footprint [labelsPerItem]} (the state footprint only), or {@code ... MechanismOperatorBench
  * [labelers] [labelsPerItem] [items] [rounds] [heap-only|both] [metricsIntervalMs]}. Items are 1 ms
  * of event time apart, so the default interval of the job (1 minute) is one snapshot per 60,000
  * items; 1000 gives one per 1,000 items, when the weight records of the changed labelers outnumber
@@ -211,6 +216,10 @@ public final class MechanismOperatorBench {
   }
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("footprint")) {
+      footprint(1_000_000, 100_000, args.length > 1 ? Integer.parseInt(args[1]) : 5);
+      return;
+    }
     int labelers = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
     int k = args.length > 1 ? Integer.parseInt(args[1]) : 5;
     int n = args.length > 2 ? Integer.parseInt(args[2]) : 400_000;

@@ -9,7 +9,6 @@ import dev.feedbackagg.avro.RegretMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -102,7 +101,11 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
       throw new WireFormatException(
           WireFormatException.Kind.MALFORMED, "not Avro single-object encoding (no C3 01 header)");
     }
-    return ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    long fp = 0;
+    for (int i = 9; i >= 2; i--) { // little-endian
+      fp = (fp << 8) | (bytes[i] & 0xFF);
+    }
+    return fp;
   }
 
   /** The schema this codec writes. */
