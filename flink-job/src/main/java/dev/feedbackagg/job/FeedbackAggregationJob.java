@@ -8,7 +8,6 @@ import dev.feedbackagg.core.ItemEvent;
 import dev.feedbackagg.core.OutcomeEvent;
 import dev.feedbackagg.core.ReportEvent;
 import dev.feedbackagg.io.AvroKafkaSerializer;
-import dev.feedbackagg.io.EncodedRecords;
 import dev.feedbackagg.io.Decoded;
 import dev.feedbackagg.io.InputFormat;
 import dev.feedbackagg.io.OutcomeDeserializer;
@@ -21,7 +20,6 @@ import dev.feedbackagg.job.types.EventTypes;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
@@ -167,14 +165,8 @@ public final class FeedbackAggregationJob {
             .uid("outcomes-source");
 
     Outputs out = defineWorkflow(reports, outcomes, config);
-    // One aggregate per item: encoded in the Mechanism's thread, sent by the sink's subtasks.
     out.aggregated()
-        .map(new EncodedRecords.EncodeAggregated())
-        .returns(EncodedRecords.TYPE)
-        .name("encode aggregated")
-        .uid("encode-aggregated")
-        .keyBy(EncodedRecords.BY_KEY, Types.INT)
-        .sinkTo(sink(config, "aggregated", new EncodedRecords.Writer(config.topics().aggregated()), kafka))
+        .sinkTo(sink(config, "aggregated", AvroKafkaSerializer.aggregated(config.topics().aggregated()), kafka))
         .name("aggregated sink")
         .uid("aggregated-sink");
     out.regret()

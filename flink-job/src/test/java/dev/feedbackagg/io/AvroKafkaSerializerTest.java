@@ -99,22 +99,6 @@ class AvroKafkaSerializerTest {
     assertThat(s.topic()).isEqualTo("feedback.aggregated");
   }
 
-  /** The job encodes aggregates before its sink; the records must be those of the serializer. */
-  @Test
-  void encodedAggregatesAreTheSerializersRecords() throws Exception {
-    ProducerRecord<byte[], byte[]> direct =
-        AvroKafkaSerializer.aggregated("feedback.aggregated").serialize(aggregated(), null, 123L);
-    var encoded = new EncodedRecords.EncodeAggregated().map(aggregated());
-    ProducerRecord<byte[], byte[]> pr = new EncodedRecords.Writer("feedback.aggregated").serialize(encoded, null, 123L);
-    assertThat(pr.topic()).isEqualTo(direct.topic());
-    assertThat(pr.key()).isEqualTo(direct.key());
-    assertThat(pr.value()).isEqualTo(direct.value());
-    assertThat(pr.partition()).isNull();
-    assertThat(pr.timestamp()).isNull();
-    assertThat(EncodedRecords.BY_KEY.getKey(encoded))
-        .isEqualTo(EncodedRecords.BY_KEY.getKey(new EncodedRecords.EncodeAggregated().map(aggregated())));
-  }
-
   @Test
   void regretIsKeyedByCohortAndIgnoresTheElementTimestamp() throws Exception {
     ProducerRecord<byte[], byte[]> pr =
