@@ -6,8 +6,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** A cohort's state in plain maps: for the reference, the replay command and benchmarks. */
-public final class InMemoryCohortStore implements CohortStore {
+/**
+ * A cohort's state in plain maps: for the reference, the replay command and benchmarks, and the
+ * base of the Flink Mechanism's per-cohort heap state (which adds what it must write at a
+ * checkpoint).
+ */
+public class InMemoryCohortStore implements CohortStore {
   private static final String[] NONE = new String[0];
 
   private final LabelerTable labelers = new LabelerTable();
@@ -46,6 +50,11 @@ public final class InMemoryCohortStore implements CohortStore {
     String[] ids = changed.toArray(NONE);
     changed.clear();
     return ids;
+  }
+
+  /** The labelers noted changed since the last snapshot, in the order noted (read-only). */
+  protected final List<String> changedSinceSnapshot() {
+    return java.util.Collections.unmodifiableList(changed);
   }
 
   @Override

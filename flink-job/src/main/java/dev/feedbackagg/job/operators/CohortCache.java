@@ -2,22 +2,22 @@ package dev.feedbackagg.job.operators;
 
 import dev.feedbackagg.core.CohortStore;
 import dev.feedbackagg.core.CohortSummary;
+import dev.feedbackagg.core.InMemoryCohortStore;
 import dev.feedbackagg.core.ItemEvent;
 import dev.feedbackagg.core.LabelerState;
 import dev.feedbackagg.core.PendingItem;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * One cohort's mechanism state in plain heap structures, as the Mechanism operator works on it
- * between checkpoints. It remembers what changed since it was last written to Flink's keyed state
- * (labelers, pending items, the summary, the buffer), so that a checkpoint writes only that.
+ * One cohort's mechanism state in plain heap structures (the core's {@link InMemoryCohortStore}),
+ * as the Mechanism operator works on it between checkpoints, plus the item events waiting for the
+ * watermark and what changed since the state was last written to Flink's keyed state (labelers,
+ * pending items, the summary, the buffer), so that a checkpoint writes only that.
  *
  * <p>Expiries are not written: they follow from the pending items (close time + outcome timeout)
  * and are rebuilt when the cohort is read back. Likewise the labelers changed since the last
@@ -29,17 +29,9 @@ import java.util.TreeMap;
  * checkpoint are those noted now plus those taken by snapshots since: two lists, no per-update
  * bookkeeping on the hot path.
  */
-final class CohortCache implements CohortStore {
-  private static final String[] NONE = new String[0];
-
-  final Map<String, LabelerState> labelers = new HashMap<>();
-  final Map<String, PendingItem> pending = new HashMap<>();
-  final TreeMap<Long, List<String>> expiries = new TreeMap<>();
-  private final List<String> changed = new ArrayList<>();
-  CohortSummary summary = new CohortSummary();
-
+final class CohortCache extends InMemoryCohortStore {
   /** Item events waiting for the watermark, by event time. */
-  final TreeMap<Long, List<ItemEvent>> buffer = new TreeMap<>();
+  private final TreeMap<Long, List<ItemEvent>> buffer = new TreeMap<>();
 
   /** The cohort's registered wake-up timer, or {@link Long#MIN_VALUE}. */
   long timer = Long.MIN_VALUE;
@@ -49,9 +41,9 @@ final class CohortCache implements CohortStore {
 
   // What changed since the last write to keyed state (labelers: see the class comment).
   private final List<String> takenSinceCheckpoint = new ArrayList<>();
-  final Set<String> dirtyPending = new HashSet<>();
-  boolean dirtySummary;
-  boolean dirtyBuffer;
+  private final Set<String> dirtyPending = new HashSet<>();
+  private boolean dirtySummary;
+  private boolean dirtyBuffer;
 
   void buffer(ItemEvent e) {
     buffer.computeIfAbsent(e.time, t -> new ArrayList<>(4)).add(e);
@@ -69,12 +61,14 @@ final class CohortCache implements CohortStore {
       due = buffer.firstKey();
       any = true;
     }
-    if (!expiries.isEmpty()) {
-      due = Math.min(due, expiries.firstKey());
+    long expiry = nextExpiry();
+    if (expiry != Long.MAX_VALUE) {
+      due = Math.min(due, expiry);
       any = true;
     }
-    if (summary.pendingBoundary != CohortSummary.NO_BOUNDARY) {
-      due = Math.min(due, summary.pendingBoundary);
+    long boundary = summary().pendingBoundary;
+    if (boundary != CohortSummary.NO_BOUNDARY) {
+      due = Math.min(due, boundary);
       any = true;
     }
     return any ? due : Long.MIN_VALUE;
@@ -90,6 +84,10 @@ final class CohortCache implements CohortStore {
     return at;
   }
 
+  boolean hasBuffered() {
+    return !buffer.isEmpty();
+  }
+
   /** Everything buffered, in time order. */
   List<ItemEvent> buffered() {
     List<ItemEvent> all = new ArrayList<>();
@@ -98,97 +96,62 @@ final class CohortCache implements CohortStore {
   }
 
   @Override
-  public LabelerState labeler(String labelerId) {
-    return labelers.get(labelerId);
-  }
-
-  @Override
-  public void putLabeler(String labelerId, LabelerState state) {
-    labelers.put(labelerId, state); // the core notes it with markChanged
-  }
-
-  @Override
-  public void updateLabeler(String labelerId, LabelerState state) {
-    // The map holds the very object that was changed; the core noted it with markChanged.
-  }
-
-  @Override
-  public void markChanged(String labelerId) {
-    changed.add(labelerId);
-  }
-
-  @Override
   public String[] takeChanged() {
-    String[] ids = changed.toArray(NONE);
-    changed.clear();
+    String[] ids = super.takeChanged();
     takenSinceCheckpoint.addAll(Arrays.asList(ids));
     return ids;
   }
 
-  /** The labelers changed since the last checkpoint (each once), and starts counting anew. */
-  Set<String> takeDirtyLabelers() {
-    Set<String> dirty = new HashSet<>(changed);
-    dirty.addAll(takenSinceCheckpoint);
-    takenSinceCheckpoint.clear();
-    return dirty;
-  }
-
-  boolean hasDirtyLabelers() {
-    return !changed.isEmpty() || !takenSinceCheckpoint.isEmpty();
-  }
-
-  @Override
-  public void forEachLabeler(LabelerVisitor visitor) throws Exception {
-    for (Map.Entry<String, LabelerState> e : labelers.entrySet()) {
-      visitor.visit(e.getKey(), e.getValue());
-    }
-  }
-
-  @Override
-  public PendingItem pending(String promptId) {
-    return pending.get(promptId);
-  }
-
   @Override
   public void putPending(PendingItem item) {
-    pending.put(item.promptId, item);
+    super.putPending(item);
     dirtyPending.add(item.promptId);
   }
 
   @Override
   public void removePending(String promptId) {
-    pending.remove(promptId);
+    super.removePending(promptId);
     dirtyPending.add(promptId);
   }
 
   @Override
-  public void addExpiry(long time, String promptId) {
-    expiries.computeIfAbsent(time, t -> new ArrayList<>(2)).add(promptId);
-  }
-
-  @Override
-  public void removeExpiry(long time, String promptId) {
-    List<String> ids = expiries.get(time);
-    if (ids != null && ids.remove(promptId) && ids.isEmpty()) {
-      expiries.remove(time);
-    }
-  }
-
-  @Override
-  public String[] takeExpiries(long time) {
-    List<String> ids = expiries.remove(time);
-    return ids == null ? NONE : ids.toArray(NONE);
-  }
-
-  @Override
-  public CohortSummary summary() {
-    return summary;
-  }
-
-  @Override
   public void putSummary(CohortSummary s) {
-    summary = s;
+    super.putSummary(s);
     dirtySummary = true;
+  }
+
+  boolean isDirty() {
+    return dirtySummary || dirtyBuffer || !dirtyPending.isEmpty() || !takenSinceCheckpoint.isEmpty()
+        || !changedSinceSnapshot().isEmpty();
+  }
+
+  /** The labelers changed since the last checkpoint (each once), and starts counting anew. */
+  Set<String> takeDirtyLabelers() {
+    Set<String> dirty = new HashSet<>(changedSinceSnapshot());
+    dirty.addAll(takenSinceCheckpoint);
+    takenSinceCheckpoint.clear();
+    return dirty;
+  }
+
+  /** The pending items put or removed since the last checkpoint, and starts counting anew. */
+  Set<String> takeDirtyPending() {
+    Set<String> dirty = new HashSet<>(dirtyPending);
+    dirtyPending.clear();
+    return dirty;
+  }
+
+  /** Whether the summary changed since the last checkpoint, and starts counting anew. */
+  boolean takeDirtySummary() {
+    boolean d = dirtySummary;
+    dirtySummary = false;
+    return d;
+  }
+
+  /** Whether the buffer changed since the last checkpoint, and starts counting anew. */
+  boolean takeDirtyBuffer() {
+    boolean d = dirtyBuffer;
+    dirtyBuffer = false;
+    return d;
   }
 
   /** A copy of the summary that later changes to this cache do not reach. */

@@ -179,12 +179,12 @@ public final class Mechanism extends AbstractStreamOperator<AggregatedPreference
     CohortCache c = new CohortCache();
     CohortSummary s = summary.value();
     if (s != null) {
-      c.summary = CohortCache.copy(s);
+      c.putSummary(CohortCache.copy(s));
     }
     List<String> changed = new ArrayList<>();
     for (Map.Entry<String, LabelerState> e : orEmpty(labelers.entries())) {
       LabelerState state = e.getValue().copy(); // the cache changes its objects in place
-      c.labelers.put(e.getKey(), state);
+      c.putLabeler(e.getKey(), state);
       if (state.changedSinceSnapshot) {
         changed.add(e.getKey());
       }
@@ -194,14 +194,17 @@ public final class Mechanism extends AbstractStreamOperator<AggregatedPreference
       c.markChanged(id);
     }
     for (PendingItem p : orEmpty(pending.values())) { // never changed after the close: shared
-      c.pending.put(p.promptId, p);
+      c.putPending(p);
       c.addExpiry(p.expiresAt(config.outcomeTimeoutMs()), p.promptId);
     }
     for (ItemEvent e : orEmpty(buffer.get())) {
       c.buffer(e);
     }
-    c.dirtyBuffer = false;
-    if (s == null && c.buffer.isEmpty()) {
+    // Read back, not changed: nothing to write at the next checkpoint but what changes from now.
+    c.takeDirtyPending();
+    c.takeDirtySummary();
+    c.takeDirtyBuffer();
+    if (s == null && !c.hasBuffered()) {
       return c; // a new cohort
     }
     // The timer that was registered for the cohort came back with the checkpoint; one more at
@@ -227,34 +230,31 @@ public final class Mechanism extends AbstractStreamOperator<AggregatedPreference
     super.snapshotState(context);
     for (Map.Entry<String, CohortCache> entry : cohorts.entrySet()) {
       CohortCache c = entry.getValue();
-      if (!c.dirtySummary && !c.dirtyBuffer && !c.hasDirtyLabelers() && c.dirtyPending.isEmpty()) {
+      if (!c.isDirty()) {
         continue;
       }
       setCurrentKey(entry.getKey());
       for (String id : c.takeDirtyLabelers()) {
-        labelers.put(id, c.labelers.get(id).copy());
+        labelers.put(id, c.labeler(id).copy());
       }
-      for (String promptId : c.dirtyPending) {
-        PendingItem p = c.pending.get(promptId);
+      for (String promptId : c.takeDirtyPending()) {
+        PendingItem p = c.pending(promptId);
         if (p == null) {
           pending.remove(promptId);
         } else {
           pending.put(promptId, p);
         }
       }
-      c.dirtyPending.clear();
-      if (c.dirtySummary) {
-        summary.update(CohortCache.copy(c.summary));
-        c.dirtySummary = false;
+      if (c.takeDirtySummary()) {
+        summary.update(CohortCache.copy(c.summary()));
       }
-      if (c.dirtyBuffer) {
+      if (c.takeDirtyBuffer()) {
         List<ItemEvent> all = c.buffered();
         if (all.isEmpty()) {
           buffer.clear();
         } else {
           buffer.update(all);
         }
-        c.dirtyBuffer = false;
       }
     }
   }

@@ -2,24 +2,46 @@ package dev.feedbackagg.job.types;
 
 import dev.feedbackagg.avro.PreferenceOutcome;
 import dev.feedbackagg.core.OutcomeEvent;
-import java.io.IOException;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.core.memory.DataInputView;
-import org.apache.flink.core.memory.DataOutputView;
 
-/** An outcome and where it was read: the outcome in Avro binary, then topic, partition, offset. */
-public final class OutcomeEventSerializer extends EventSerializer<OutcomeEvent> {
+/** An outcome and where it was read. */
+public final class OutcomeEventSerializer extends OriginEventSerializer<OutcomeEvent, PreferenceOutcome> {
   private static final long serialVersionUID = 1L;
 
-  private transient AvroBinary<PreferenceOutcome> avro;
+  public OutcomeEventSerializer() {
+    super(PreferenceOutcome.class);
+  }
 
-  private AvroBinary<PreferenceOutcome> avro() {
-    if (avro == null) {
-      avro = new AvroBinary<>(PreferenceOutcome.class);
-    }
-    return avro;
+  @Override
+  PreferenceOutcome record(OutcomeEvent e) {
+    return e.outcome;
+  }
+
+  @Override
+  String topic(OutcomeEvent e) {
+    return e.topic;
+  }
+
+  @Override
+  int partition(OutcomeEvent e) {
+    return e.partition;
+  }
+
+  @Override
+  long offset(OutcomeEvent e) {
+    return e.offset;
+  }
+
+  @Override
+  OutcomeEvent event(PreferenceOutcome r, String topic, int partition, long offset) {
+    return new OutcomeEvent(r, topic, partition, offset);
+  }
+
+  @Override
+  PreferenceOutcome copyRecord(PreferenceOutcome r) {
+    return PreferenceOutcome.newBuilder(r).build();
   }
 
   @Override
@@ -30,29 +52,6 @@ public final class OutcomeEventSerializer extends EventSerializer<OutcomeEvent> 
   @Override
   public OutcomeEvent createInstance() {
     return new OutcomeEvent();
-  }
-
-  @Override
-  public OutcomeEvent copy(OutcomeEvent from) {
-    PreferenceOutcome outcome = from.outcome == null ? null : PreferenceOutcome.newBuilder(from.outcome).build();
-    return new OutcomeEvent(outcome, from.topic, from.partition, from.offset);
-  }
-
-  @Override
-  public void serialize(OutcomeEvent r, DataOutputView out) throws IOException {
-    out.writeBoolean(r.outcome != null);
-    if (r.outcome != null) {
-      avro().write(r.outcome, out);
-    }
-    writeNullableString(r.topic, out);
-    out.writeInt(r.partition);
-    out.writeLong(r.offset);
-  }
-
-  @Override
-  public OutcomeEvent deserialize(DataInputView in) throws IOException {
-    PreferenceOutcome outcome = in.readBoolean() ? avro().read(in) : null;
-    return new OutcomeEvent(outcome, readNullableString(in), in.readInt(), in.readLong());
   }
 
   @Override
