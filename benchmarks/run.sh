@@ -184,8 +184,8 @@ section_operator() {
   "$JAVA" -Xmx4g -XX:+UseParallelGC -cp "$BENCH_JAR" dev.feedbackagg.bench.operator.MechanismJobBench \
       100000 5 6000000 3 both 60000 2>/dev/null | grep -v -e WARN -e SLF4J | tee -a "$results"
   info "operator: state footprint"
-  "$JAVA" -Xmx6g -XX:+UseParallelGC -cp "$BENCH_JAR" dev.feedbackagg.bench.operator.MechanismOperatorBench \
-      footprint 5 2>/dev/null | tee -a "$results"
+  "$JAVA" -Xmx6g -XX:+UseParallelGC -cp "$BENCH_JAR" dev.feedbackagg.bench.operator.StateFootprint \
+      5 2>/dev/null | tee -a "$results"
 }
 
 needs_stack=""

@@ -4,7 +4,7 @@ import dev.feedbackagg.avro.PreferenceOutcome;
 import java.util.Comparator;
 
 /** A parsed, validated outcome and where it was read. A Flink POJO. */
-public final class OutcomeEvent {
+public final class OutcomeEvent implements SourcedRecord<PreferenceOutcome> {
   /** Order of outcomes of one item at one event time: by value, source, then input position. */
   public static final Comparator<OutcomeEvent> ORDER =
       Comparator.comparingDouble((OutcomeEvent o) -> o.outcome.getOutcome())
@@ -27,6 +27,27 @@ public final class OutcomeEvent {
     this.offset = offset;
   }
 
+  @Override
+  public PreferenceOutcome record() {
+    return outcome;
+  }
+
+  @Override
+  public String topic() {
+    return topic;
+  }
+
+  @Override
+  public int partition() {
+    return partition;
+  }
+
+  @Override
+  public long offset() {
+    return offset;
+  }
+
+  @Override
   public long time() {
     return outcome.getEventTime();
   }

@@ -4,7 +4,7 @@ import dev.feedbackagg.avro.LabelerReport;
 import java.util.Comparator;
 
 /** A parsed, validated report and where it was read. A Flink POJO. */
-public final class ReportEvent {
+public final class ReportEvent implements SourcedRecord<LabelerReport> {
   /**
    * The order in which reports of one item at one event time are taken: by labeler, then report
    * id, then position in the input, so "the first report of a labeler wins" is deterministic.
@@ -30,6 +30,27 @@ public final class ReportEvent {
     this.offset = offset;
   }
 
+  @Override
+  public LabelerReport record() {
+    return report;
+  }
+
+  @Override
+  public String topic() {
+    return topic;
+  }
+
+  @Override
+  public int partition() {
+    return partition;
+  }
+
+  @Override
+  public long offset() {
+    return offset;
+  }
+
+  @Override
   public long time() {
     return report.getEventTime();
   }

@@ -6,6 +6,7 @@ import dev.feedbackagg.core.CohortMechanism;
 import dev.feedbackagg.core.InMemoryCohortStore;
 import dev.feedbackagg.core.ItemEvent;
 import dev.feedbackagg.core.MechanismConfig;
+import dev.feedbackagg.core.MechanismOutput;
 import dev.feedbackagg.job.operators.Mechanism;
 import dev.feedbackagg.job.types.EventTypes;
 import java.nio.file.Files;
@@ -13,6 +14,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -50,6 +53,55 @@ import org.apache.flink.util.FileUtils;
 public final class MechanismJobBench {
   private MechanismJobBench() {}
 
+  record Items(String[][] ids, double[][] reports, double[] outcomes) {}
+
+  /** A sink that drops everything (the outputs are built, as in the job, then discarded). */
+  static final MechanismOutput DISCARD =
+      new MechanismOutput() {
+        @Override
+        public void aggregated(AggregatedPreference r) {}
+
+        @Override
+        public void regret(dev.feedbackagg.avro.RegretMetrics r) {}
+
+        @Override
+        public void weight(dev.feedbackagg.avro.LabelerWeight r) {}
+
+        @Override
+        public void unmatchedOutcome(ItemEvent e) {}
+      };
+
+  static Items items(int labelers, int k, int n, long seed) {
+    SplittableRandom rnd = new SplittableRandom(seed);
+    String[] all = new String[labelers];
+    for (int i = 0; i < labelers; i++) {
+      all[i] = "labeler-" + i;
+    }
+    String[][] ids = new String[n][];
+    double[][] reports = new double[n][];
+    double[] outcomes = new double[n];
+    for (int j = 0; j < n; j++) {
+      TreeSet<String> chosen = new TreeSet<>();
+      while (chosen.size() < k) {
+        chosen.add(all[rnd.nextInt(labelers)]);
+      }
+      ids[j] = chosen.toArray(new String[0]);
+      reports[j] = new double[k];
+      for (int i = 0; i < k; i++) {
+        reports[j][i] = rnd.nextInt(5) / 4.0;
+      }
+      outcomes[j] = rnd.nextBoolean() ? 1.0 : 0.0;
+    }
+    return new Items(ids, reports, outcomes);
+  }
+
+  static double median(List<Double> xs) {
+    List<Double> s = new ArrayList<>(xs);
+    s.sort(null);
+    int n = s.size();
+    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+  }
+
   /** Distinct items generated; item j of a run is item j mod POOL of the pool, at time j + 1. */
   static final int POOL = 1 << 16;
 
@@ -60,7 +112,7 @@ public final class MechanismJobBench {
     private final double[][] reports;
     private final double[] outcomes;
 
-    Generate(MechanismOperatorBench.Items it) {
+    Generate(Items it) {
       this.ids = it.ids();
       this.reports = it.reports();
       this.outcomes = it.outcomes();
@@ -83,7 +135,7 @@ public final class MechanismJobBench {
   }
 
   /** Runs one pipeline; returns its net runtime in seconds. */
-  static double run(MechanismOperatorBench.Items it, long items, String backend, boolean mechanism, long interval)
+  static double run(Items it, long items, String backend, boolean mechanism, long interval)
       throws Exception {
     Path dir = Files.createTempDirectory("mechanism-job-bench");
     try {
@@ -121,14 +173,14 @@ public final class MechanismJobBench {
   }
 
   /** The core on plain maps, the same items in the same order; returns seconds. */
-  static double core(MechanismOperatorBench.Items it, long items, long interval) throws Exception {
+  static double core(Items it, long items, long interval) throws Exception {
     CohortMechanism m = new CohortMechanism(MechanismConfig.defaults().withMetricsIntervalMs(interval));
     InMemoryCohortStore store = new InMemoryCohortStore();
     Generate g = new Generate(it);
     long start = System.nanoTime();
     for (long j = 0; j < items; j++) {
       ItemEvent e = g.map(j);
-      m.step(store, "c", e.time, List.of(e), MechanismOperatorBench.DISCARD);
+      m.step(store, "c", e.time, List.of(e), DISCARD);
     }
     return (System.nanoTime() - start) / 1e9;
   }
@@ -141,7 +193,7 @@ public final class MechanismJobBench {
     String which = args.length > 4 ? args[4] : "both";
     long interval = args.length > 5 ? Long.parseLong(args[5]) : 60_000;
     List<String> backends = which.equals("both") ? List.of("hashmap", "rocksdb") : List.of(which);
-    MechanismOperatorBench.Items it = MechanismOperatorBench.items(labelers, k, POOL, 42);
+    Items it = items(labelers, k, POOL, 42);
     double updates = items * (double) k;
     System.out.printf(Locale.ROOT, "Mechanism operator alone in a MiniCluster (one slot, checkpoints every 5 s): %d labelers,"
         + " %d labels per item, %,d items per run, a metrics snapshot every %,d items, %d rounds after a warm-up%n",
@@ -172,11 +224,11 @@ public final class MechanismJobBench {
       }
       System.out.println(line);
     }
-    double c = updates / MechanismOperatorBench.median(coreS);
+    double c = updates / median(coreS);
     System.out.printf(Locale.ROOT, "%nmedian label updates/s (one core):%n  core on plain maps                      %8.2f M%n", c / 1e6);
     for (int b = 0; b < backends.size(); b++) {
-      double m = MechanismOperatorBench.median(full.get(b));
-      double e = MechanismOperatorBench.median(empty.get(b));
+      double m = median(full.get(b));
+      double e = median(empty.get(b));
       double alone = updates / (m - e);
       System.out.printf(Locale.ROOT, "  %-8s whole pipeline (source included) %8.2f M%n", backends.get(b), updates / m / 1e6);
       System.out.printf(Locale.ROOT, "  %-8s Mechanism alone (minus empty)    %8.2f M   (%.2f x core; goal >= 1 M: %s)%n",

@@ -3,6 +3,7 @@ package dev.feedbackagg.job.operators;
 import dev.feedbackagg.core.ItemState;
 import dev.feedbackagg.core.OutcomeEvent;
 import dev.feedbackagg.core.ReportEvent;
+import dev.feedbackagg.core.SourcedRecord;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -45,41 +46,55 @@ public final class WindowState {
 
   /** The earliest buffered input time, or ItemState.NONE. */
   long earliestInput() {
-    long t = Long.MAX_VALUE;
-    boolean any = false;
-    for (ReportEvent r : reports) {
-      t = Math.min(t, r.time());
-      any = true;
+    if (reports.length == 0 && outcomes.length == 0) {
+      return ItemState.NONE;
     }
-    for (OutcomeEvent o : outcomes) {
-      t = Math.min(t, o.time());
-      any = true;
-    }
-    return any ? t : ItemState.NONE;
+    return Math.min(earliest(reports), earliest(outcomes));
   }
 
   /** Removes and returns the buffered reports with time ts, in arrival order. */
   List<ReportEvent> takeReports(long ts) {
-    List<ReportEvent> at = new ArrayList<>(reports.length);
-    List<ReportEvent> rest = new ArrayList<>(reports.length);
-    for (ReportEvent r : reports) {
-      (r.time() == ts ? at : rest).add(r);
+    List<ReportEvent> at = at(reports, ts);
+    if (!at.isEmpty()) {
+      reports = rest(reports, ts, NO_REPORTS);
     }
-    reports = rest.isEmpty() ? NO_REPORTS : rest.toArray(NO_REPORTS);
     return at;
   }
 
   /** Removes and returns the buffered outcomes with time ts, in arrival order. */
   List<OutcomeEvent> takeOutcomes(long ts) {
-    if (outcomes.length == 0) {
-      return List.of();
+    List<OutcomeEvent> at = at(outcomes, ts);
+    if (!at.isEmpty()) {
+      outcomes = rest(outcomes, ts, NO_OUTCOMES);
     }
-    List<OutcomeEvent> at = new ArrayList<>(outcomes.length);
-    List<OutcomeEvent> rest = new ArrayList<>(outcomes.length);
-    for (OutcomeEvent o : outcomes) {
-      (o.time() == ts ? at : rest).add(o);
-    }
-    outcomes = rest.isEmpty() ? NO_OUTCOMES : rest.toArray(NO_OUTCOMES);
     return at;
+  }
+
+  private static long earliest(SourcedRecord<?>[] inputs) {
+    long t = Long.MAX_VALUE;
+    for (SourcedRecord<?> i : inputs) {
+      t = Math.min(t, i.time());
+    }
+    return t;
+  }
+
+  private static <T extends SourcedRecord<?>> List<T> at(T[] inputs, long ts) {
+    List<T> at = new ArrayList<>(inputs.length);
+    for (T i : inputs) {
+      if (i.time() == ts) {
+        at.add(i);
+      }
+    }
+    return at;
+  }
+
+  private static <T extends SourcedRecord<?>> T[] rest(T[] inputs, long ts, T[] none) {
+    List<T> rest = new ArrayList<>(inputs.length);
+    for (T i : inputs) {
+      if (i.time() != ts) {
+        rest.add(i);
+      }
+    }
+    return rest.isEmpty() ? none : rest.toArray(none);
   }
 }

@@ -1,5 +1,7 @@
 package dev.feedbackagg.job.types;
 
+import dev.feedbackagg.avro.wire.SingleObjectCodec;
+import dev.feedbackagg.core.SourcedRecord;
 import java.io.IOException;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.core.memory.DataInputView;
@@ -9,7 +11,8 @@ import org.apache.flink.core.memory.DataOutputView;
  * An input record and where it was read (ReportEvent, OutcomeEvent): the Avro record in Avro
  * binary (null-marked), then topic, partition and offset.
  */
-abstract class OriginEventSerializer<T, R extends SpecificRecord> extends EventSerializer<T> {
+abstract class OriginEventSerializer<T extends SourcedRecord<R>, R extends SpecificRecord>
+    extends EventSerializer<T> {
   private static final long serialVersionUID = 1L;
 
   private final Class<R> recordType;
@@ -19,18 +22,8 @@ abstract class OriginEventSerializer<T, R extends SpecificRecord> extends EventS
     this.recordType = recordType;
   }
 
-  abstract R record(T event);
-
-  abstract String topic(T event);
-
-  abstract int partition(T event);
-
-  abstract long offset(T event);
-
+  /** The event of a record read at topic, partition and offset. */
   abstract T event(R record, String topic, int partition, long offset);
-
-  /** A deep copy of the record (Avro's generated builder copies every field). */
-  abstract R copyRecord(R record);
 
   private AvroBinary<R> avro() {
     if (avro == null) {
@@ -41,20 +34,21 @@ abstract class OriginEventSerializer<T, R extends SpecificRecord> extends EventS
 
   @Override
   public T copy(T from) {
-    R r = record(from);
-    return event(r == null ? null : copyRecord(r), topic(from), partition(from), offset(from));
+    R r = from.record();
+    R copy = r == null ? null : SingleObjectCodec.specificData().deepCopy(r.getSchema(), r);
+    return event(copy, from.topic(), from.partition(), from.offset());
   }
 
   @Override
   public void serialize(T e, DataOutputView out) throws IOException {
-    R r = record(e);
+    R r = e.record();
     out.writeBoolean(r != null);
     if (r != null) {
       avro().write(r, out);
     }
-    writeNullableString(topic(e), out);
-    out.writeInt(partition(e));
-    out.writeLong(offset(e));
+    writeNullableString(e.topic(), out);
+    out.writeInt(e.partition());
+    out.writeLong(e.offset());
   }
 
   @Override

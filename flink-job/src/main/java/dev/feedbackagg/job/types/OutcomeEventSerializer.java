@@ -15,33 +15,8 @@ public final class OutcomeEventSerializer extends OriginEventSerializer<OutcomeE
   }
 
   @Override
-  PreferenceOutcome record(OutcomeEvent e) {
-    return e.outcome;
-  }
-
-  @Override
-  String topic(OutcomeEvent e) {
-    return e.topic;
-  }
-
-  @Override
-  int partition(OutcomeEvent e) {
-    return e.partition;
-  }
-
-  @Override
-  long offset(OutcomeEvent e) {
-    return e.offset;
-  }
-
-  @Override
   OutcomeEvent event(PreferenceOutcome r, String topic, int partition, long offset) {
     return new OutcomeEvent(r, topic, partition, offset);
-  }
-
-  @Override
-  PreferenceOutcome copyRecord(PreferenceOutcome r) {
-    return PreferenceOutcome.newBuilder(r).build();
   }
 
   @Override

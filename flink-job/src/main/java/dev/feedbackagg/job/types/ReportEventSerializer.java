@@ -15,33 +15,8 @@ public final class ReportEventSerializer extends OriginEventSerializer<ReportEve
   }
 
   @Override
-  LabelerReport record(ReportEvent e) {
-    return e.report;
-  }
-
-  @Override
-  String topic(ReportEvent e) {
-    return e.topic;
-  }
-
-  @Override
-  int partition(ReportEvent e) {
-    return e.partition;
-  }
-
-  @Override
-  long offset(ReportEvent e) {
-    return e.offset;
-  }
-
-  @Override
   ReportEvent event(LabelerReport r, String topic, int partition, long offset) {
     return new ReportEvent(r, topic, partition, offset);
-  }
-
-  @Override
-  LabelerReport copyRecord(LabelerReport r) {
-    return LabelerReport.newBuilder(r).build();
   }
 
   @Override
