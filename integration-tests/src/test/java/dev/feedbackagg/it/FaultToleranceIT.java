@@ -23,12 +23,13 @@ import org.junit.jupiter.api.io.TempDir;
  * (JobManager and TaskManager as separate JVMs) that runs the job jar submitted over REST.
  *
  * <p>More than 200,000 simulated reports (the {@code crowd} scenario for four cohorts, with gold
- * outcomes) are produced first; the job then runs with {@code --bounded}, parallelism 2 (one
+ * outcomes) are produced first; the job then runs unbounded, parallelism 2 (one
  * TaskManager with two slots), 1 s exactly-once checkpoints and no idleness. While it runs the
  * TaskManager is killed with SIGKILL three times and the broker stopped and restarted once, each
  * when the committed input offsets pass a seeded random fraction of the input. After a kill a new
  * TaskManager is started at once, and the next fault waits until every task of the job runs again.
- * When the job has FINISHED by itself, everything it committed is read back with read_committed and
+ * Once every input offset is committed the job is stopped with drain (the final watermark fires
+ * every timer, as at the end of bounded input); everything it committed is read back with read_committed and
  * must equal the reference run on the same stored input, bit for bit per cohort: nothing missing,
  * nothing doubled. kcat, an independent client, must see the same committed records.
  */
@@ -94,7 +95,9 @@ class FaultToleranceIT {
                 FlinkCluster flink = FlinkCluster.builder(workDir).slotsPerTaskManager(PARALLELISM).start()) {
             System.out.printf("Kafka broker %s ready in %d ms; %s up in %s%n", broker,
                     broker.lastStartDuration().toMillis(), flink, FlinkCluster.format(flink.startDuration()));
-            List<String> args = input.jobArgs(run, broker.bootstrapServers(), PARALLELISM, true);
+            // Unbounded, drained once every input offset is committed: however fast the job is, it
+            // still runs when each fault comes (a bounded job may finish between two faults).
+            List<String> args = input.jobArgs(run, broker.bootstrapServers(), PARALLELISM, false);
             JobConfig config = SimulatedInput.config(args);
             JobConfig.Topics topics = config.topics();
             ClusterRuns.createTopics(broker, topics);
@@ -121,7 +124,16 @@ class FaultToleranceIT {
                     System.out.println("FaultToleranceIT: " + o);
                     maxRestartsSeen = Math.max(maxRestartsSeen, numRestarts(flink, jobId, o.failuresAfter()));
                 }
+                long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
+                while (progress.committed() < progress.total()) {
+                    assertThat(flink.jobStatus(jobId)).as("job after the faults").isIn("RUNNING", "RESTARTING");
+                    assertThat(System.nanoTime() - deadline).as("every input offset committed within %s",
+                            JOB_TIMEOUT).isNegative();
+                    pause();
+                }
             }
+            // Stop with drain: the final watermark fires every timer (end-of-input snapshots).
+            flink.stopWithSavepoint(jobId, true, JOB_TIMEOUT);
             String state = flink.waitForState(jobId, JOB_TIMEOUT, "FINISHED");
             double jobSeconds = (System.nanoTime() - jobStart) / 1e9;
             List<FlinkCluster.Failure> failures = flink.failures(jobId);
