@@ -32,4 +32,25 @@ public final class ItemState {
   public long cleanupTime = NONE;
 
   public ItemState() {}
+
+  /** A field-by-field copy; the arrays are shared (the assembler replaces them, never changes them). */
+  public ItemState copy() {
+    ItemState c = new ItemState();
+    c.cohort = cohort;
+    c.promptId = promptId;
+    c.responseAId = responseAId;
+    c.responseBId = responseBId;
+    c.expectedLabels = expectedLabels;
+    c.firstReportTime = firstReportTime;
+    c.deadline = deadline;
+    c.labelerIds = labelerIds;
+    c.reports = reports;
+    c.closed = closed;
+    c.closeTime = closeTime;
+    c.hasOutcome = hasOutcome;
+    c.outcome = outcome;
+    c.outcomeTime = outcomeTime;
+    c.cleanupTime = cleanupTime;
+    return c;
+  }
 }

@@ -94,9 +94,7 @@ public final class FeedbackAggregationJob {
                 r -> ItemWindow.key(r.report.getCohort(), r.report.getPromptId()),
                 o -> ItemWindow.key(o.outcome.getCohort(), o.outcome.getPromptId()),
                 TypeInformation.of(String.class))
-            .process(new ItemWindow(config.items()))
-            .returns(EventTypes.ITEM)
-            .name("ItemWindow")
+            .transform("ItemWindow", EventTypes.ITEM, new ItemWindow(config.items()))
             .uid("item-window");
 
     SingleOutputStreamOperator<AggregatedPreference> aggregated =

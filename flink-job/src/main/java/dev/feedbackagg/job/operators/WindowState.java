@@ -10,8 +10,9 @@ import java.util.List;
 
 /**
  * Everything ItemWindow keeps for one item, in one state entry: the item as the assembler left it,
- * the inputs that wait for the watermark, and the one event-time timer registered for the item.
- * A Flink POJO (arrays, not lists, so that no field falls back to Kryo).
+ * the inputs that wait for the watermark, and the due time the item is queued for. A Flink POJO
+ * (arrays, not lists, so that no field falls back to Kryo); the transient fields are the
+ * operator's bookkeeping and are not written.
  */
 public final class WindowState {
   private static final ReportEvent[] NO_REPORTS = new ReportEvent[0];
@@ -25,10 +26,30 @@ public final class WindowState {
 
   public OutcomeEvent[] outcomes = NO_OUTCOMES;
 
-  /** The time of the item's registered timer, or ItemState.NONE. */
+  /** The due time the item is queued for, or ItemState.NONE. */
   public long timer = ItemState.NONE;
 
+  /** The item's key (cohort and prompt id, {@link ItemWindow#key}). */
+  transient String key;
+
+  /** Changed since the last checkpoint wrote it. */
+  transient boolean dirty;
+
   public WindowState() {}
+
+  /**
+   * A copy for the state backend: the operator goes on changing its own object (the item's
+   * fields) while a snapshot is written asynchronously. The arrays are shared: they are replaced,
+   * never changed in place, here and in the assembler, and the inputs are never changed.
+   */
+  WindowState copy() {
+    WindowState c = new WindowState();
+    c.item = item == null ? null : item.copy();
+    c.reports = reports;
+    c.outcomes = outcomes;
+    c.timer = timer;
+    return c;
+  }
 
   void add(ReportEvent r) {
     reports = Arrays.copyOf(reports, reports.length + 1);

@@ -19,7 +19,6 @@ import java.util.Queue;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
@@ -29,8 +28,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The ItemWindow operator in Flink's keyed two-input harness: when items close, what goes to the
- * dead letters, that all of an item's state and timers are gone once its grace period passed, and
- * that a snapshot and restore mid-item changes nothing. ARCHITECTURE.md, ItemWindow.
+ * dead letters, that all of an item's state is gone (from the heap and from what a checkpoint
+ * writes) once its grace period passed, and that a snapshot and restore mid-item changes nothing. ARCHITECTURE.md, ItemWindow.
  */
 class ItemWindowHarnessTest {
   private static final String COHORT = "c1";
@@ -51,6 +50,7 @@ class ItemWindowHarnessTest {
 
   private KeyedTwoInputStreamOperatorTestHarness<String, ReportEvent, OutcomeEvent, ItemEvent> harness;
   private long nextOffset;
+  private long checkpointId = 100;
 
   @BeforeEach
   void openHarness() throws Exception {
@@ -204,8 +204,44 @@ class ItemWindowHarnessTest {
             tuple(DeadLetterReason.LATE, OUTCOMES_TOPIC, outcome.offset));
     assertThat(deadLetters().get(0).getMessage())
         .isEqualTo("event time 1000 is behind the watermark 1000 (beyond the lateness bound)");
-    assertThat(harness.numKeyedStateEntries()).isZero();
-    assertThat(harness.numEventTimeTimers()).isZero();
+    assertThat(held(harness)).isZero();
+    assertThat(checkpointed(harness)).isZero();
+  }
+
+  @Test
+  void afterManyChangesWithoutACheckpointTheNextOneRewritesTheWholeState() throws Exception {
+    completeItemAt300();
+    assertThat(checkpointed(harness)).as("p1's closed marker").isEqualTo(1);
+    // More items change than the operator tracks one by one between two checkpoints (as with no
+    // checkpoints configured): 6,000 items close and are cleaned up, p1's marker too; two stay open.
+    int n = 6_000;
+    for (int i = 0; i < n; i++) {
+      long t = 1_000 + 10L * i; // at most GRACE / 10 closed markers held at a time
+      for (String labeler : new String[] {"a", "b", "c"}) {
+        send(reportOn("q" + i, labeler, 0.5, t));
+      }
+      watermark(t);
+    }
+    long wm = 1_000 + 10L * n + GRACE;
+    watermark(wm);
+    send(reportOn("open1", "a", 1.0, wm + 10));
+    send(reportOn("open2", "b", 0.0, wm + 20));
+    watermark(wm + 20);
+    assertThat(items()).hasSize(1 + n);
+    assertThat(held(harness)).isEqualTo(2);
+    assertThat(((ItemWindow) harness.getOperator()).rewritesAll()).isTrue();
+
+    OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
+    assertThat(harness.numKeyedStateEntries()).as("open1 and open2 only").isEqualTo(2);
+    try (KeyedTwoInputStreamOperatorTestHarness<String, ReportEvent, OutcomeEvent, ItemEvent> after = newHarness()) {
+      after.initializeState(snapshot);
+      after.open();
+      assertThat(held(after)).isEqualTo(2);
+      after.processBothWatermarks(new Watermark(wm + 10 + TIMEOUT));
+      assertThat(after.extractOutputValues())
+          .extracting(e -> e.promptId, e -> List.of(e.labelerIds), e -> e.closeReason)
+          .containsExactly(tuple("open1", List.of("a"), CloseReason.TIMEOUT));
+    }
   }
 
   @Test
@@ -294,12 +330,12 @@ class ItemWindowHarnessTest {
     completeItemAt300();
 
     watermark(300 + GRACE - 1);
-    assertThat(harness.numKeyedStateEntries()).as("the closed marker").isEqualTo(1);
-    assertThat(harness.numEventTimeTimers()).as("the clean-up timer").isEqualTo(1);
+    assertThat(held(harness)).as("the closed marker").isEqualTo(1);
+    assertThat(checkpointed(harness)).as("the closed marker").isEqualTo(1);
 
     watermark(300 + GRACE);
-    assertThat(harness.numKeyedStateEntries()).isZero();
-    assertThat(harness.numEventTimeTimers()).isZero();
+    assertThat(held(harness)).isZero();
+    assertThat(checkpointed(harness)).isZero();
     assertThat(items()).containsExactly(completeCloseAt300());
   }
 
@@ -311,12 +347,12 @@ class ItemWindowHarnessTest {
     assertThat(items()).hasSize(1);
 
     watermark(100 + TIMEOUT + GRACE - 1);
-    assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
-    assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+    assertThat(held(harness)).isEqualTo(1);
+    assertThat(checkpointed(harness)).isEqualTo(1);
 
     watermark(100 + TIMEOUT + GRACE);
-    assertThat(harness.numKeyedStateEntries()).isZero();
-    assertThat(harness.numEventTimeTimers()).isZero();
+    assertThat(held(harness)).isZero();
+    assertThat(checkpointed(harness)).isZero();
   }
 
   @Test
@@ -324,12 +360,12 @@ class ItemWindowHarnessTest {
     send(outcome(1.0, 100));
     watermark(100 + GRACE - 1);
     assertThat(deadLetters()).extracting(DeadLetter::getReason).containsExactly(DeadLetterReason.NO_ITEM);
-    assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
-    assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+    assertThat(held(harness)).isEqualTo(1);
+    assertThat(checkpointed(harness)).isEqualTo(1);
 
     watermark(100 + GRACE);
-    assertThat(harness.numKeyedStateEntries()).isZero();
-    assertThat(harness.numEventTimeTimers()).isZero();
+    assertThat(held(harness)).isZero();
+    assertThat(checkpointed(harness)).isZero();
   }
 
   @Test
@@ -349,8 +385,8 @@ class ItemWindowHarnessTest {
       firstHalf(before);
       // Mid-item: p1 has one report applied and one buffered; p2 has a buffered outcome: one
       // state entry per item.
-      assertThat(before.numKeyedStateEntries()).isEqualTo(2);
       snapshot = before.snapshot(1L, 1L);
+      assertThat(before.numKeyedStateEntries()).isEqualTo(2);
       restoredItems.addAll(before.extractOutputStreamRecords());
       restoredDeadLetters.addAll(deadLetters(before));
     }
@@ -359,11 +395,12 @@ class ItemWindowHarnessTest {
       after.initializeState(snapshot);
       after.open();
       assertThat(after.numKeyedStateEntries()).isEqualTo(2);
+      assertThat(held(after)).as("read back on restore").isEqualTo(2);
       secondHalf(after);
       restoredItems.addAll(after.extractOutputStreamRecords());
       restoredDeadLetters.addAll(deadLetters(after));
-      assertThat(after.numKeyedStateEntries()).isZero();
-      assertThat(after.numEventTimeTimers()).isZero();
+      assertThat(held(after)).isZero();
+      assertThat(checkpointed(after)).isZero();
     }
 
     assertThat(restoredItems).isEqualTo(uninterruptedItems);
@@ -408,7 +445,23 @@ class ItemWindowHarnessTest {
   private static KeyedTwoInputStreamOperatorTestHarness<String, ReportEvent, OutcomeEvent, ItemEvent>
       newHarness() throws Exception {
     return new KeyedTwoInputStreamOperatorTestHarness<>(
-        new KeyedCoProcessOperator<>(new ItemWindow(POLICY)), REPORT_ITEM, OUTCOME_ITEM, Types.STRING);
+        new ItemWindow(POLICY), REPORT_ITEM, OUTCOME_ITEM, Types.STRING);
+  }
+
+  /** Items the operator holds on the heap (open, buffered, or closed in their grace period). */
+  private static int held(KeyedTwoInputStreamOperatorTestHarness<String, ReportEvent, OutcomeEvent, ItemEvent> h) {
+    return ((ItemWindow) h.getOperator()).itemsHeld();
+  }
+
+  /**
+   * The state entries a checkpoint taken now holds: the operator writes its items into keyed
+   * state at checkpoints only (the harness's backend then holds them). It uses no Flink timers.
+   */
+  private int checkpointed(KeyedTwoInputStreamOperatorTestHarness<String, ReportEvent, OutcomeEvent, ItemEvent> h) throws Exception {
+    checkpointId++;
+    h.snapshot(checkpointId, checkpointId);
+    assertThat(h.numEventTimeTimers()).isZero();
+    return h.numKeyedStateEntries();
   }
 
   /** Reports a, b, c on p1 at 100, 200, 300: the item closes COMPLETE at 300. */
@@ -441,11 +494,21 @@ class ItemWindowHarnessTest {
 
   private ReportEvent report(
       String labeler, String reportId, double preference, long time, Integer expectedLabels) {
+    return report(PROMPT, labeler, reportId, preference, time, expectedLabels);
+  }
+
+  private ReportEvent reportOn(String promptId, String labeler, double preference, long time) {
+    return report(promptId, labeler, "r-" + promptId + "-" + labeler, preference, time, null);
+  }
+
+  private ReportEvent report(
+      String promptId, String labeler, String reportId, double preference, long time,
+      Integer expectedLabels) {
     LabelerReport r =
         LabelerReport.newBuilder()
             .setReportId(reportId)
             .setCohort(COHORT)
-            .setPromptId(PROMPT)
+            .setPromptId(promptId)
             .setResponseAId("resp-a")
             .setResponseBId("resp-b")
             .setLabelerId(labeler)
