@@ -7,18 +7,21 @@ import dev.feedbackagg.avro.LabelerWeight;
 import dev.feedbackagg.avro.PreferenceOutcome;
 import dev.feedbackagg.avro.RegretMetrics;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -63,13 +66,13 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
 
   private final Class<T> type;
   private final long fingerprint;
-  private final BinaryMessageEncoder<T> encoder;
+  private final SpecificDatumWriter<T> writer;
   private final SpecificDatumReader<T> reader;
 
   private SingleObjectCodec(Class<T> type, Schema schema) {
     this.type = type;
     this.fingerprint = SchemaNormalization.parsingFingerprint64(schema);
-    this.encoder = new BinaryMessageEncoder<>(CODERS, schema);
+    this.writer = new SpecificDatumWriter<>(schema, CODERS);
     this.reader = new SpecificDatumReader<>(schema, schema, CODERS);
   }
 
@@ -117,14 +120,59 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
     return type;
   }
 
+  /**
+   * The single-object encoding of the record: the C3 01 marker, the schema fingerprint
+   * (little-endian), then the Avro binary body. The same bytes as Avro's {@code
+   * BinaryMessageEncoder}, written into a reused per-thread buffer (Avro's writes a record byte by
+   * byte into a synchronized stream).
+   */
   public byte[] encode(T record) {
+    Encoding e = ENCODING.get();
+    UnsyncBytes out = e.out;
+    out.count = 0;
+    out.write(MARKER_0);
+    out.write(MARKER_1);
+    long fp = fingerprint;
+    for (int i = 0; i < 8; i++) { // little-endian
+      out.write((int) (fp >>> (8 * i)));
+    }
     try {
-      ByteBuffer buf = encoder.encode(record);
-      byte[] out = new byte[buf.remaining()];
-      buf.get(out);
-      return out;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      e.encoder = EncoderFactory.get().directBinaryEncoder(out, e.encoder);
+      writer.write(record, e.encoder);
+    } catch (IOException ex) {
+      throw new UncheckedIOException(ex);
+    }
+    return Arrays.copyOf(out.bytes, out.count);
+  }
+
+  private static final ThreadLocal<Encoding> ENCODING = ThreadLocal.withInitial(Encoding::new);
+
+  /** One thread's buffer and encoder, reused from record to record. */
+  private static final class Encoding {
+    final UnsyncBytes out = new UnsyncBytes();
+    BinaryEncoder encoder;
+  }
+
+  /** A growable byte array as an output stream, without ByteArrayOutputStream's locking. */
+  private static final class UnsyncBytes extends OutputStream {
+    byte[] bytes = new byte[512];
+    int count;
+
+    @Override
+    public void write(int b) {
+      if (count == bytes.length) {
+        bytes = Arrays.copyOf(bytes, 2 * bytes.length);
+      }
+      bytes[count++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      if (count + len > bytes.length) {
+        bytes = Arrays.copyOf(bytes, Math.max(2 * bytes.length, count + len));
+      }
+      System.arraycopy(b, off, bytes, count, len);
+      count += len;
     }
   }
 

@@ -3,9 +3,12 @@ package dev.feedbackagg.avro.wire;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.feedbackagg.avro.DeadLetter;
+import dev.feedbackagg.avro.DeadLetterReason;
 import dev.feedbackagg.avro.LabelerReport;
 import dev.feedbackagg.avro.OutcomeSource;
 import dev.feedbackagg.avro.PreferenceOutcome;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import org.apache.avro.SchemaNormalization;
 import org.junit.jupiter.api.Test;
@@ -28,6 +31,35 @@ class SingleObjectCodecTest {
     assertThat(REPORTS.decode(bytes)).isEqualTo(report());
     // The generated classes' own encoder writes the same bytes.
     assertThat(bytes).isEqualTo(report().toByteBuffer().array());
+  }
+
+  @Test
+  void writesAvrosBytesForRecordsLargerThanItsFirstBufferAndNeverReusesAReturnedArray() throws Exception {
+    SingleObjectCodec<DeadLetter> codec = SingleObjectCodec.of(DeadLetter.class);
+    DeadLetter big = deadLetter("m".repeat(3_000), new byte[700]);
+    DeadLetter small = deadLetter("short", null);
+
+    byte[] first = codec.encode(big);
+    byte[] copy = first.clone();
+    byte[] second = codec.encode(small);
+
+    assertThat(first).isEqualTo(copy).isEqualTo(big.toByteBuffer().array());
+    assertThat(second).isEqualTo(small.toByteBuffer().array());
+    assertThat(codec.decode(first)).isEqualTo(big);
+    assertThat(codec.decode(second)).isEqualTo(small);
+  }
+
+  private static DeadLetter deadLetter(String message, byte[] value) {
+    return DeadLetter.newBuilder()
+        .setSourceTopic("feedback.reports")
+        .setSourcePartition(3)
+        .setSourceOffset(42L)
+        .setValue(value == null ? null : ByteBuffer.wrap(value))
+        .setReason(DeadLetterReason.MALFORMED)
+        .setMessage(message)
+        .setJobVersion("test")
+        .setTime(1_700_000_000_000L)
+        .build();
   }
 
   @Test
