@@ -84,6 +84,11 @@ public class InMemoryCohortStore implements CohortStore {
     pending.remove(promptId);
   }
 
+  /** All pending items (read-only view). */
+  public java.util.Collection<PendingItem> pendingItems() {
+    return java.util.Collections.unmodifiableCollection(pending.values());
+  }
+
   public int pendingCount() {
     return pending.size();
   }

@@ -8,6 +8,7 @@ import dev.feedbackagg.core.LabelerState;
 import dev.feedbackagg.core.PendingItem;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -44,6 +45,12 @@ final class CohortCache extends InMemoryCohortStore {
   private final Set<String> dirtyPending = new HashSet<>();
   private boolean dirtySummary;
   private boolean dirtyBuffer;
+
+  // Set when the lists above outgrow what the cohort holds (no checkpoint for a long time, or
+  // none configured): the next checkpoint or savepoint then writes all labelers, or rewrites all
+  // pending items, instead of growing the lists without bound.
+  private boolean allLabelersDirty;
+  private boolean allPendingDirty;
 
   void buffer(ItemEvent e) {
     buffer.computeIfAbsent(e.time, t -> new ArrayList<>(4)).add(e);
@@ -98,20 +105,36 @@ final class CohortCache extends InMemoryCohortStore {
   @Override
   public String[] takeChanged() {
     String[] ids = super.takeChanged();
-    takenSinceCheckpoint.addAll(Arrays.asList(ids));
+    if (!allLabelersDirty) {
+      takenSinceCheckpoint.addAll(Arrays.asList(ids));
+      if (takenSinceCheckpoint.size() > 2L * summary().labelers + 4096) {
+        allLabelersDirty = true;
+        takenSinceCheckpoint.clear();
+      }
+    }
     return ids;
   }
 
   @Override
   public void putPending(PendingItem item) {
     super.putPending(item);
-    dirtyPending.add(item.promptId);
+    pendingChanged(item.promptId);
   }
 
   @Override
   public void removePending(String promptId) {
     super.removePending(promptId);
-    dirtyPending.add(promptId);
+    pendingChanged(promptId);
+  }
+
+  private void pendingChanged(String promptId) {
+    if (!allPendingDirty) {
+      dirtyPending.add(promptId);
+      if (dirtyPending.size() > 2L * pendingCount() + 4096) {
+        allPendingDirty = true;
+        dirtyPending.clear();
+      }
+    }
   }
 
   @Override
@@ -122,15 +145,45 @@ final class CohortCache extends InMemoryCohortStore {
 
   boolean isDirty() {
     return dirtySummary || dirtyBuffer || !dirtyPending.isEmpty() || !takenSinceCheckpoint.isEmpty()
-        || !changedSinceSnapshot().isEmpty();
+        || !changedSinceSnapshot().isEmpty() || allLabelersDirty || allPendingDirty;
   }
 
   /** The labelers changed since the last checkpoint (each once), and starts counting anew. */
   Set<String> takeDirtyLabelers() {
+    if (allLabelersDirty) {
+      allLabelersDirty = false;
+      takenSinceCheckpoint.clear();
+      return new HashSet<>(labelers().keySet());
+    }
     Set<String> dirty = new HashSet<>(changedSinceSnapshot());
     dirty.addAll(takenSinceCheckpoint);
     takenSinceCheckpoint.clear();
     return dirty;
+  }
+
+  /**
+   * Whether all pending items are to be rewritten (the state's pending items cleared, then every
+   * held one written), and starts counting anew; else {@link #takeDirtyPending} says which.
+   */
+  boolean takeAllPendingDirty() {
+    boolean all = allPendingDirty;
+    allPendingDirty = false;
+    return all;
+  }
+
+  /** Whether the next checkpoint writes every labeler. For tests. */
+  boolean allLabelersDirty() {
+    return allLabelersDirty;
+  }
+
+  /** Whether the next checkpoint rewrites every pending item. For tests. */
+  boolean allPendingDirty() {
+    return allPendingDirty;
+  }
+
+  /** All pending items held. */
+  Collection<PendingItem> allPending() {
+    return pendingItems();
   }
 
   /** The pending items put or removed since the last checkpoint, and starts counting anew. */

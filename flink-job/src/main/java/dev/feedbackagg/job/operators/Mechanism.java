@@ -164,6 +164,11 @@ public final class Mechanism extends AbstractStreamOperator<AggregatedPreference
     c.timer = time;
   }
 
+  /** The cohort's cache, or null when not held. For tests. */
+  CohortCache cohortCache(String cohort) {
+    return cohorts.get(cohort);
+  }
+
   /** The current key's cohort, read from keyed state the first time after a start or restore. */
   private CohortCache cohort() throws Exception {
     String key = (String) getCurrentKey();
@@ -236,6 +241,12 @@ public final class Mechanism extends AbstractStreamOperator<AggregatedPreference
       setCurrentKey(entry.getKey());
       for (String id : c.takeDirtyLabelers()) {
         labelers.put(id, c.labeler(id).copy());
+      }
+      if (c.takeAllPendingDirty()) {
+        pending.clear();
+        for (PendingItem p : c.allPending()) {
+          pending.put(p.promptId, p);
+        }
       }
       for (String promptId : c.takeDirtyPending()) {
         PendingItem p = c.pending(promptId);
