@@ -21,7 +21,11 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.InternalTimer;
+import org.apache.flink.streaming.api.operators.InternalTimerService;
+import org.apache.flink.streaming.api.operators.Triggerable;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -31,23 +35,27 @@ import org.apache.flink.util.OutputTag;
  * Collects the reports of one item (key: cohort and prompt id) and closes it; forwards its outcome.
  * ARCHITECTURE.md, ItemWindow. The decisions are {@link ItemAssembler}'s; this operator only makes
  * sure it sees each item's inputs in event-time order: inputs wait until the watermark passes their
- * time. Each item is queued at the earliest time something is due for it (a buffered input, its
- * timeout, the end of its grace period); when the watermark passes that time, every due time of the
- * item up to the watermark is applied in ascending order, and the item is queued at its next due
- * time. An item's state and closed marker are dropped when the grace period after the close has
- * passed (event time, not TTL, so that clean-up happens at the same event time in every run).
+ * time. Each open item is queued at the earliest time something is due for it (a buffered input, its
+ * timeout); when the watermark passes that time, every due time of the item up to the watermark is
+ * applied in ascending order, and the item is queued at its next due time. An item's state and
+ * closed marker are dropped when the grace period after the close has passed (event time, not TTL,
+ * so that clean-up happens at the same event time in every run).
  *
- * <p>State: while the job runs, the items live in a heap map and a heap queue of due times, not in
- * the state backend and its timer service (per input, a hash-map lookup instead of a state access
- * and a timer registration). At every checkpoint and savepoint the items changed since the
- * previous one are written into keyed state (one entry per item, under its key, so that the state
- * is redistributed by key group on rescaling), before the backend takes its snapshot; on restore
- * every item of the subtask's key groups is read back and queued. The cost: every open item, its
- * buffered inputs and every closed marker in its grace period are held on the heap, also with the
- * RocksDB backend, whose state is then their durable copy.
+ * <p>State. Open items (and items with inputs waiting for the watermark) live in a heap map and a
+ * heap queue of due times, not in the state backend and its timer service: per input, a hash-map
+ * lookup instead of a state access and a timer registration. At every checkpoint and savepoint the
+ * open items changed since the previous one are written into keyed state (one entry per item,
+ * under its key, so that the state is redistributed by key group on rescaling), before the backend
+ * takes its snapshot; on restore they are read back and queued. An item that is only a marker
+ * (closed, or an outcome without reports, waiting for the end of its grace period) leaves the heap:
+ * it is written to keyed state at once, with one event-time timer of the state backend at its
+ * clean-up time, so that markers, whose grace period is the outcome timeout (7 days by default),
+ * are held where the state backend holds state (on disk with RocksDB), not on the heap. An input
+ * for a marker's item brings it back to the heap.
  */
 public final class ItemWindow extends AbstractStreamOperator<ItemEvent>
-    implements TwoInputStreamOperator<ReportEvent, OutcomeEvent, ItemEvent> {
+    implements TwoInputStreamOperator<ReportEvent, OutcomeEvent, ItemEvent>,
+        Triggerable<String, VoidNamespace> {
   private static final long serialVersionUID = 2L;
 
   public static final OutputTag<DeadLetter> DEAD_LETTERS =
@@ -61,13 +69,14 @@ public final class ItemWindow extends AbstractStreamOperator<ItemEvent>
   private final ItemPolicy policy;
   private transient ItemAssembler assembler;
   private transient ValueState<WindowState> state;
+  private transient InternalTimerService<VoidNamespace> cleanups;
   private transient Map<String, WindowState> items;
   private transient DueQueue<WindowState> due;
   private transient List<String> dirty;
 
   /**
    * Set when the list of changed items outgrew the items held (no checkpoint for a long time, or
-   * none configured): the next checkpoint or savepoint then rewrites the whole state instead.
+   * none configured): the next checkpoint or savepoint then writes every held item instead.
    */
   private transient boolean rewriteAll;
   private transient long watermark;
@@ -87,21 +96,25 @@ public final class ItemWindow extends AbstractStreamOperator<ItemEvent>
     super.open();
     assembler = new ItemAssembler(policy);
     state = getPartitionedState(STATE);
+    cleanups = getInternalTimerService("item-window-clean-up", VoidNamespaceSerializer.INSTANCE, this);
     items = new HashMap<>();
     due = new DueQueue<>();
     dirty = new ArrayList<>();
     watermark = Long.MIN_VALUE;
     sink = new Sink();
-    getMetricGroup().gauge("itemsHeld", () -> items.size());
+    getMetricGroup().gauge("openItemsHeld", () -> items.size());
     restore();
   }
 
-  /** Reads back every item of this subtask's key groups (none on a fresh start). */
+  /**
+   * Reads back the open items of this subtask's key groups (none on a fresh start); markers stay
+   * in keyed state, and their clean-up timers came back with the checkpoint.
+   */
   private void restore() throws Exception {
     for (String key : storedKeys()) { // sorted: one queue order in every run
       setCurrentKey(key);
       WindowState stored = state.value();
-      if (stored == null) {
+      if (stored == null || isMarker(stored)) {
         continue;
       }
       WindowState w = stored.copy(); // the backend's object stays as the checkpoint wrote it
@@ -112,7 +125,7 @@ public final class ItemWindow extends AbstractStreamOperator<ItemEvent>
     }
   }
 
-  /** Items held on the heap: open, buffered or closed in their grace period. For tests. */
+  /** Items held on the heap: open, or with inputs waiting for the watermark. For tests. */
   int itemsHeld() {
     return items.size();
   }
@@ -150,14 +163,20 @@ public final class ItemWindow extends AbstractStreamOperator<ItemEvent>
     wakeUpBy(w, ts);
   }
 
-  /** The current key's item, new when not held; marked changed. */
-  private WindowState current() {
+  /**
+   * The current key's item, marked changed: the one held, else its marker brought back from
+   * keyed state, else a new one.
+   */
+  private WindowState current() throws Exception {
     String key = (String) getCurrentKey();
     WindowState w = items.get(key);
     if (w == null) {
-      w = new WindowState();
+      WindowState marker = state.value();
+      w = marker == null ? new WindowState() : marker.copy();
       w.key = key;
+      w.timer = NONE;
       items.put(key, w);
+      queue(w, nextDue(w)); // the marker's clean-up, if any
     }
     changed(w);
     return w;
@@ -195,8 +214,9 @@ public final class ItemWindow extends AbstractStreamOperator<ItemEvent>
   }
 
   /**
-   * Applies every item due up to the watermark, then forwards the watermark (so that what it
-   * emitted comes before the watermark, as with timers).
+   * Applies every held item due up to the watermark, then lets the state backend's timers clean up
+   * the markers due, and forwards the watermark (so that what was emitted comes before it, as
+   * with timers).
    */
   @Override
   public void processWatermark(Watermark mark) throws Exception {
@@ -206,7 +226,8 @@ public final class ItemWindow extends AbstractStreamOperator<ItemEvent>
       while (due.size() > 0 && due.peekTime() <= wm) {
         long time = due.peekTime();
         WindowState w = due.poll();
-        if (w.timer == time) { // else stale: the item was queued earlier, or dropped
+        if (w.timer == time) { // else stale: the item was queued earlier, or left the heap
+          changed(w);
           fire(w, wm);
         }
       }
@@ -214,11 +235,32 @@ public final class ItemWindow extends AbstractStreamOperator<ItemEvent>
     super.processWatermark(mark);
   }
 
-  /** Every time up to the watermark at which something is due for the item, in ascending order. */
-  private void fire(WindowState w, long wm) {
-    changed(w);
+  /** A marker's clean-up time came: applied unless its item came back to the heap (then it is due there). */
+  @Override
+  public void onEventTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
+    String key = timer.getKey();
+    if (items.containsKey(key)) {
+      return;
+    }
+    WindowState stored = state.value();
+    if (stored == null) {
+      return; // cleaned up on the heap already
+    }
+    WindowState w = stored.copy();
+    w.key = key;
+    fire(w, watermark);
+  }
+
+  @Override
+  public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) {}
+
+  /**
+   * Every time up to the watermark at which something is due for the item, in ascending order;
+   * then the item is queued at its next due time, or leaves the heap as a marker, or is gone.
+   */
+  private void fire(WindowState w, long wm) throws Exception {
     w.timer = NONE;
-    setCurrentKey(w.key); // the key of what it emits (side outputs, metrics)
+    setCurrentKey(w.key); // the key of its state, and of what it emits
     // Inputs buffered after the item's state was cleared start a new item, as in the reference.
     long next = nextDue(w);
     while (next != NONE && next <= wm) {
@@ -228,9 +270,24 @@ public final class ItemWindow extends AbstractStreamOperator<ItemEvent>
     }
     if (w.isEmpty()) {
       items.remove(w.key);
-      return;
+      state.clear(); // what a checkpoint or an earlier marker left
+    } else if (isMarker(w)) {
+      items.remove(w.key);
+      state.update(w); // no longer changed by this operator: no copy needed
+      cleanups.registerEventTimeTimer(VoidNamespace.INSTANCE, w.item.cleanupTime);
+    } else {
+      if (items.get(w.key) != w) { // not from a marker's timer: a marker has nothing else due
+        items.put(w.key, w);
+        changed(w);
+      }
+      queue(w, next);
     }
-    queue(w, next);
+  }
+
+  /** Only a marker: no inputs waiting, and nothing due for the item but its clean-up. */
+  private static boolean isMarker(WindowState w) {
+    return w.reports.length == 0 && w.outcomes.length == 0 && w.item != null
+        && w.item.cleanupTime != NONE && ItemAssembler.nextTimer(w.item) == w.item.cleanupTime;
   }
 
   /** The earliest time something is due for the item, or NONE. */
@@ -244,33 +301,33 @@ public final class ItemWindow extends AbstractStreamOperator<ItemEvent>
   }
 
   /**
-   * Writes the items changed since the last checkpoint into keyed state (copies: the operator goes
-   * on changing its own while the snapshot is written), and removes those dropped since.
+   * Writes the held items changed since the last checkpoint into keyed state (copies: the
+   * operator goes on changing its own while the snapshot is written). Items that left the heap
+   * since have written (a marker) or cleared their state already.
    */
   @Override
   public void snapshotState(StateSnapshotContext context) throws Exception {
     super.snapshotState(context);
     if (rewriteAll) {
-      for (String key : storedKeys()) {
-        if (!items.containsKey(key)) {
-          setCurrentKey(key);
-          state.clear();
-        }
+      for (WindowState w : items.values()) {
+        write(w);
       }
-      dirty.addAll(items.keySet());
       rewriteAll = false;
-    }
-    for (String key : dirty) {
-      setCurrentKey(key);
-      WindowState w = items.get(key);
-      if (w == null) {
-        state.clear();
-      } else {
-        w.dirty = false;
-        state.update(w.copy());
+    } else {
+      for (String key : dirty) {
+        WindowState w = items.get(key);
+        if (w != null && w.dirty) {
+          write(w);
+        }
       }
     }
     dirty.clear();
+  }
+
+  private void write(WindowState w) throws Exception {
+    setCurrentKey(w.key);
+    w.dirty = false;
+    state.update(w.copy());
   }
 
   /** The keys of this subtask's items in keyed state, sorted. */

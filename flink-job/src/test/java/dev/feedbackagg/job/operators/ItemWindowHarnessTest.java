@@ -245,6 +245,37 @@ class ItemWindowHarnessTest {
   }
 
   @Test
+  void aMarkerRestoredFromACheckpointStillForwardsTheOutcomeAndIsCleanedUpOnTime() throws Exception {
+    completeItemAt300();
+    OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
+    try (KeyedTwoInputStreamOperatorTestHarness<String, ReportEvent, OutcomeEvent, ItemEvent> after = newHarness()) {
+      after.initializeState(snapshot);
+      after.open();
+      assertThat(held(after)).as("a marker stays in keyed state").isZero();
+      assertThat(after.numEventTimeTimers()).as("its clean-up timer came back").isEqualTo(1);
+      OutcomeEvent y = outcome(1.0, 700);
+      after.processElement2(y, y.time());
+      ReportEvent late = report("d", 0.5, 800);
+      after.processElement1(late, late.time());
+      after.processBothWatermarks(new Watermark(300 + GRACE - 1));
+      assertThat(after.extractOutputValues())
+          .containsExactly(ItemEvent.outcome(COHORT, PROMPT, 700, 1.0).withOutcomeOrigin(OUTCOMES_TOPIC, 1, y.offset));
+      assertThat(deadLetters(after)).extracting(DeadLetter::getReason).containsExactly(DeadLetterReason.LATE);
+      assertThat(held(after)).isZero();
+      assertThat(checkpointed(after)).isEqualTo(1);
+
+      after.processBothWatermarks(new Watermark(300 + GRACE));
+      assertThat(checkpointed(after)).isZero();
+      assertThat(after.numEventTimeTimers()).isZero();
+      // After the clean-up, a report on the same prompt starts a new item.
+      ReportEvent again = report("e", 0.0, 300 + GRACE + 10, 1);
+      after.processElement1(again, again.time());
+      after.processBothWatermarks(new Watermark(300 + GRACE + 10));
+      assertThat(after.extractOutputValues()).hasSize(2);
+    }
+  }
+
+  @Test
   void secondReportOfALabelerIsDuplicateAndTheFirstWins() throws Exception {
     send(report("a", 1.0, 100));
     ReportEvent againLater = report("a", 0.0, 150);
@@ -330,12 +361,13 @@ class ItemWindowHarnessTest {
     completeItemAt300();
 
     watermark(300 + GRACE - 1);
-    assertThat(held(harness)).as("the closed marker").isEqualTo(1);
+    assertThat(held(harness)).as("the closed marker left the heap").isZero();
     assertThat(checkpointed(harness)).as("the closed marker").isEqualTo(1);
+    assertThat(harness.numEventTimeTimers()).as("its clean-up").isEqualTo(1);
 
     watermark(300 + GRACE);
-    assertThat(held(harness)).isZero();
     assertThat(checkpointed(harness)).isZero();
+    assertThat(harness.numEventTimeTimers()).isZero();
     assertThat(items()).containsExactly(completeCloseAt300());
   }
 
@@ -347,12 +379,13 @@ class ItemWindowHarnessTest {
     assertThat(items()).hasSize(1);
 
     watermark(100 + TIMEOUT + GRACE - 1);
-    assertThat(held(harness)).isEqualTo(1);
+    assertThat(held(harness)).isZero();
     assertThat(checkpointed(harness)).isEqualTo(1);
+    assertThat(harness.numEventTimeTimers()).isEqualTo(1);
 
     watermark(100 + TIMEOUT + GRACE);
-    assertThat(held(harness)).isZero();
     assertThat(checkpointed(harness)).isZero();
+    assertThat(harness.numEventTimeTimers()).isZero();
   }
 
   @Test
@@ -360,12 +393,13 @@ class ItemWindowHarnessTest {
     send(outcome(1.0, 100));
     watermark(100 + GRACE - 1);
     assertThat(deadLetters()).extracting(DeadLetter::getReason).containsExactly(DeadLetterReason.NO_ITEM);
-    assertThat(held(harness)).isEqualTo(1);
+    assertThat(held(harness)).isZero();
     assertThat(checkpointed(harness)).isEqualTo(1);
+    assertThat(harness.numEventTimeTimers()).isEqualTo(1);
 
     watermark(100 + GRACE);
-    assertThat(held(harness)).isZero();
     assertThat(checkpointed(harness)).isZero();
+    assertThat(harness.numEventTimeTimers()).isZero();
   }
 
   @Test
@@ -401,6 +435,7 @@ class ItemWindowHarnessTest {
       restoredDeadLetters.addAll(deadLetters(after));
       assertThat(held(after)).isZero();
       assertThat(checkpointed(after)).isZero();
+      assertThat(after.numEventTimeTimers()).isZero();
     }
 
     assertThat(restoredItems).isEqualTo(uninterruptedItems);
@@ -448,19 +483,18 @@ class ItemWindowHarnessTest {
         new ItemWindow(POLICY), REPORT_ITEM, OUTCOME_ITEM, Types.STRING);
   }
 
-  /** Items the operator holds on the heap (open, buffered, or closed in their grace period). */
+  /** Items the operator holds on the heap (open, or with inputs waiting for the watermark). */
   private static int held(KeyedTwoInputStreamOperatorTestHarness<String, ReportEvent, OutcomeEvent, ItemEvent> h) {
     return ((ItemWindow) h.getOperator()).itemsHeld();
   }
 
   /**
-   * The state entries a checkpoint taken now holds: the operator writes its items into keyed
-   * state at checkpoints only (the harness's backend then holds them). It uses no Flink timers.
+   * The state entries a checkpoint taken now holds: the open items, written at checkpoints, and
+   * the markers, written when they leave the heap.
    */
   private int checkpointed(KeyedTwoInputStreamOperatorTestHarness<String, ReportEvent, OutcomeEvent, ItemEvent> h) throws Exception {
     checkpointId++;
     h.snapshot(checkpointId, checkpointId);
-    assertThat(h.numEventTimeTimers()).isZero();
     return h.numKeyedStateEntries();
   }
 
