@@ -15,7 +15,8 @@
 #                                          the end-of-input snapshot is written), for a final stop
 #
 # Environment (defaults): FLINK_REST_PORT (8081), FLINK_RPC_PORT (6123), FLINK_SLOTS (2),
-# FLINK_JM_MEMORY (1600m), FLINK_TM_MEMORY (1728m), FLINK_PARALLELISM (1, the cluster default),
+# FLINK_JM_MEMORY (1600m), FLINK_TM_MEMORY (1728m), FLINK_TM_JAVA_OPTS (none; extra JVM options of
+# the TaskManager, e.g. GC flags), FLINK_PARALLELISM (1, the cluster default),
 # FLINK_START_TIMEOUT (90), FLINK_STOP_TIMEOUT (30), FLINK_SAVEPOINT_TIMEOUT (300),
 # FLINK_ENTRY_CLASS (dev.feedbackagg.cli.FeedbackAggregation), FLINK_PREFLIGHT (1; 0 skips the
 # local option check), FLINK_REST_URL (the REST API that submit/stop-job/status talk to; default:
@@ -215,13 +216,16 @@ compute_memory_params() {
 # launch NAME MAIN PIDFILE: starts a JobManager or TaskManager JVM in the background.
 launch() {
   local name=$1 main=$2 pidfile=$3
-  local -a jvm dynamic
+  local -a jvm dynamic extra=()
   read -r -a jvm < <(sed -n 1p "$FLINK_DIR/$name.params")
+  if [[ $name == taskmanager && -n ${FLINK_TM_JAVA_OPTS:-} ]]; then
+    read -r -a extra <<<"$FLINK_TM_JAVA_OPTS"
+  fi
   read -r -a dynamic < <(sed -n 2p "$FLINK_DIR/$name.params")
   info "starting the $name, log $LOG_DIR/$name.log"
   FLINK_PLUGINS_DIR=$FLINK_DIR/plugins FLINK_CONF_DIR=$CONF_DIR start_daemon "$pidfile" "$LOG_DIR/$name.out" \
     "$FLINK_DIR/work" \
-    "$JAVA" "${jvm[@]}" -XX:+IgnoreUnrecognizedVMOptions "${JAVA17_OPTS[@]}" \
+    "$JAVA" "${jvm[@]}" "${extra[@]}" -XX:+IgnoreUnrecognizedVMOptions "${JAVA17_OPTS[@]}" \
     -Djava.security.manager=allow -Djava.awt.headless=true -Djava.io.tmpdir="$TMP_DIR" \
     -Dlog.file="$LOG_DIR/$name.log" \
     -Dlog4j.configurationFile="file:$CONF_DIR/log4j-$name.properties" \
