@@ -5,6 +5,7 @@ import dev.feedbackagg.avro.CloseReason;
 import dev.feedbackagg.avro.LabelerWeight;
 import dev.feedbackagg.avro.RegretMetrics;
 import dev.feedbackagg.core.CohortMechanism;
+import dev.feedbackagg.core.EventBuffer;
 import dev.feedbackagg.core.InMemoryCohortStore;
 import dev.feedbackagg.core.ItemEvent;
 import dev.feedbackagg.core.MechanismConfig;
@@ -63,6 +64,8 @@ public class CoreBenchmark {
   private Sink sink;
   private ItemEvent event;
   private List<ItemEvent> events;
+  private List<ItemEvent>[] itemEvents;
+  private final Pass pass = new Pass();
 
   /** Consumes outputs so that the JIT cannot drop them. */
   static final class Sink implements MechanismOutput {
@@ -94,6 +97,32 @@ public class CoreBenchmark {
       if (bh != null) {
         bh.consume(outcome);
       }
+    }
+  }
+
+  /**
+   * BATCH items from item from on, one event time each: a close with its outcome held, one
+   * event object per item made at set-up (times are stamped as they are taken).
+   */
+  final class Pass implements EventBuffer {
+    int from;
+    int taken;
+
+    @Override
+    public boolean isEmpty() {
+      return taken == BATCH;
+    }
+
+    @Override
+    public long firstTime() {
+      return time + 1;
+    }
+
+    @Override
+    public List<ItemEvent> takeFirst() {
+      List<ItemEvent> e = itemEvents[(from + taken++) & (ITEMS - 1)];
+      e.get(0).time = ++time;
+      return e;
     }
   }
 
@@ -132,6 +161,15 @@ public class CoreBenchmark {
         ItemEvent.close("c", "p", "a", "b", 0, CloseReason.COMPLETE, ids[0], reports[0])
             .withHeldOutcome(outcomes[0]);
     events = List.of(event);
+    @SuppressWarnings("unchecked")
+    List<ItemEvent>[] each = new List[ITEMS];
+    for (int k = 0; k < ITEMS; k++) {
+      each[k] =
+          List.of(
+              ItemEvent.close("c", "p", "a", "b", 0, CloseReason.COMPLETE, ids[k], reports[k])
+                  .withHeldOutcome(outcomes[k]));
+    }
+    itemEvents = each;
     // Every labeler known, as in a long-running cohort.
     for (int k = 0; k < ITEMS; k++) {
       apply(k);
@@ -162,6 +200,23 @@ public class CoreBenchmark {
       apply(next);
       next = (next + 1) & (ITEMS - 1);
     }
+  }
+
+  /**
+   * The same items through {@link CohortMechanism#advance}, the call of the Flink operator: the
+   * invocation's items wait in a buffer, one event time each, and are applied in one call (which
+   * looks ahead at the next items' labelers).
+   */
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public void mechanismAdvance(Blackhole bh) throws Exception {
+    sink.bh = bh;
+    pass.from = next;
+    pass.taken = 0;
+    // Up to the pass's last time, as the operator up to the watermark (the metrics boundary, far
+    // ahead, is not due).
+    mechanism.advance(store, "c", pass, time + BATCH, sink);
+    next = (next + BATCH) & (ITEMS - 1);
   }
 
   @Benchmark

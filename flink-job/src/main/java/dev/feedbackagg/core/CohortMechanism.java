@@ -69,6 +69,57 @@ public final class CohortMechanism {
     return b;
   }
 
+  /** What {@link #advance} returns when nothing is due in the cohort. */
+  public static final long NOTHING_DUE = Long.MIN_VALUE;
+
+  /**
+   * Labels looked up ahead in one go ({@link CohortStore#labelersAhead}): their cache misses
+   * overlap, where one item's lookups alone would wait for them nearly one by one.
+   */
+  static final int AHEAD_LABELS = 128;
+
+  /** At most this many event times are taken ahead from an {@link EventBuffer}. */
+  static final int AHEAD_TIMES = 64;
+
+  // The look-ahead (a mechanism serves one thread, and holds nothing here between calls).
+
+  /** The times being applied, each with its events in apply order: a ring from aheadHead. */
+  private final long[] aheadTimes = new long[AHEAD_TIMES];
+
+  @SuppressWarnings("unchecked")
+  private final List<ItemEvent>[] aheadEvents = new List[AHEAD_TIMES];
+
+  private int aheadHead;
+  private int aheadSize;
+
+  /** Where more times come from (null in {@link #step}), up to aheadUntil. */
+  private EventBuffer aheadSource;
+
+  private long aheadUntil;
+
+  /**
+   * The labels looked up ahead: the ids, and their states if the store gave them (aheadResolved).
+   * They are those of entries, one per close or outcome of a pending item, in apply order: the
+   * event, the pending item found for an outcome, where its labels start.
+   */
+  private String[] aheadIds = new String[2 * AHEAD_LABELS];
+
+  private LabelerState[] aheadStates = new LabelerState[2 * AHEAD_LABELS];
+  private boolean aheadResolved;
+  private int aheadLabels;
+  private ItemEvent[] entryEvents = new ItemEvent[AHEAD_LABELS];
+  private PendingItem[] entryItems = new PendingItem[AHEAD_LABELS];
+  private int[] entryStarts = new int[AHEAD_LABELS];
+  private int entryCount;
+
+  /** The next entry to apply. */
+  private int entryCursor;
+
+  /** Events applied in this call, and how many of them the last look-ahead covers. */
+  private long eventsApplied;
+
+  private long eventsLookedAt;
+
   /**
    * Applies everything that happens in the cohort at event time ts, in the order of MECHANISM.md:
    * first the snapshot of a boundary at ts (it reflects the events before ts), then expiries,
@@ -79,6 +130,215 @@ public final class CohortMechanism {
    *     CohortSummary#NO_BOUNDARY}
    */
   public long step(CohortStore store, String cohort, long ts, List<ItemEvent> events, MechanismOutput out)
+      throws Exception {
+    try {
+      pushAhead(ts, events);
+      return applyAheadHead(store, cohort, out);
+    } finally {
+      clearAhead();
+    }
+  }
+
+  /**
+   * Applies, in ascending order, every time up to and including until at which something is due
+   * in the cohort: the buffer's events, expiries of pending items, the metrics boundary. Exactly
+   * as if {@link #step} were called at each such time with the events buffered for it (none if
+   * only an expiry or a boundary is due), each time found after the previous one is applied; so
+   * the outputs and the state are the same, bit for bit. Before each due time it calls {@link
+   * MechanismOutput#at}.
+   *
+   * <p>The difference is speed: events of later times are taken from the buffer ahead of their
+   * turn (never beyond until), and the labelers of the next items are looked up in groups before
+   * those items are applied ({@link CohortStore#labelersAhead}), so that their cache misses
+   * overlap. ({@link #step} does the same within its events.)
+   *
+   * @return the earliest time still due (after until), or {@link #NOTHING_DUE}
+   */
+  public long advance(
+      CohortStore store, String cohort, EventBuffer buffer, long until, MechanismOutput out)
+      throws Exception {
+    try {
+      aheadSource = buffer;
+      aheadUntil = until;
+      long due = nextDue(store);
+      while (due != NOTHING_DUE && due <= until) {
+        out.at(due);
+        if (aheadSize == 0 && !buffer.isEmpty() && buffer.firstTime() == due) {
+          takeAhead();
+        }
+        if (aheadSize > 0 && aheadTimes[aheadHead] == due) {
+          applyAheadHead(store, cohort, out);
+        } else {
+          apply(store, cohort, due, List.of(), out); // an expiry or a boundary
+        }
+        due = nextDue(store);
+      }
+      return due;
+    } finally {
+      clearAhead();
+    }
+  }
+
+  /**
+   * The earliest time at which something is due in the cohort (buffered events, whether taken
+   * ahead or not, an expiry, the metrics boundary), or {@link #NOTHING_DUE}.
+   */
+  private long nextDue(CohortStore store) throws Exception {
+    long due = Long.MAX_VALUE;
+    boolean any = false;
+    if (aheadSize > 0) {
+      due = aheadTimes[aheadHead]; // ascending, and before what is left in the buffer
+      any = true;
+    } else if (!aheadSource.isEmpty()) {
+      due = aheadSource.firstTime();
+      any = true;
+    }
+    long expiry = store.nextExpiry();
+    if (expiry != Long.MAX_VALUE) {
+      due = Math.min(due, expiry);
+      any = true;
+    }
+    long boundary = store.summary().pendingBoundary;
+    if (boundary != CohortSummary.NO_BOUNDARY) {
+      due = Math.min(due, boundary);
+      any = true;
+    }
+    return any ? due : NOTHING_DUE;
+  }
+
+  /**
+   * Takes the earliest time of the buffer into the look-ahead, if there is one up to {@link
+   * #aheadUntil} and room; returns whether it did.
+   */
+  private boolean takeAhead() {
+    EventBuffer b = aheadSource;
+    if (b == null || aheadSize == AHEAD_TIMES || b.isEmpty() || b.firstTime() > aheadUntil) {
+      return false;
+    }
+    long t = b.firstTime();
+    pushAhead(t, b.takeFirst());
+    return true;
+  }
+
+  /** Appends the events of time t to the look-ahead, in apply order. */
+  private void pushAhead(long t, List<ItemEvent> events) {
+    List<ItemEvent> sorted = events;
+    if (events.size() > 1) {
+      sorted = new ArrayList<>(events);
+      sorted.sort(ItemEvent.APPLY_ORDER);
+    }
+    int i = (aheadHead + aheadSize) % AHEAD_TIMES;
+    aheadTimes[i] = t;
+    aheadEvents[i] = sorted;
+    aheadSize++;
+  }
+
+  private void clearAhead() {
+    Arrays.fill(aheadEvents, null);
+    aheadHead = 0;
+    aheadSize = 0;
+    aheadSource = null;
+    clearEntries();
+    eventsApplied = 0;
+    eventsLookedAt = 0;
+  }
+
+  private void clearEntries() {
+    Arrays.fill(aheadStates, 0, aheadLabels, null);
+    Arrays.fill(entryEvents, 0, entryCount, null);
+    Arrays.fill(entryItems, 0, entryCount, null);
+    aheadLabels = 0;
+    entryCount = 0;
+    entryCursor = 0;
+    aheadResolved = false;
+  }
+
+  /** Applies the earliest time of the look-ahead with its events, and drops it. */
+  private long applyAheadHead(CohortStore store, String cohort, MechanismOutput out)
+      throws Exception {
+    long r = apply(store, cohort, aheadTimes[aheadHead], aheadEvents[aheadHead], out);
+    aheadEvents[aheadHead] = null;
+    aheadHead = (aheadHead + 1) % AHEAD_TIMES;
+    aheadSize--;
+    return r;
+  }
+
+  /**
+   * Looks up ahead the labelers of the events from the i-th event of the look-ahead's head on,
+   * across later times (taking more from the buffer), up to about {@link #AHEAD_LABELS} labels:
+   * of each close, and of each outcome whose item is pending now. Replaces the entries.
+   */
+  private void lookAhead(CohortStore store, int i) throws Exception {
+    clearEntries();
+    String[] ids = aheadIds;
+    int n = 0;
+    int entries = 0;
+    long looked = eventsApplied;
+    int t = 0; // times after the head
+    List<ItemEvent> events = aheadEvents[aheadHead];
+    while (n < AHEAD_LABELS) {
+      if (i == events.size()) {
+        if (++t == aheadSize && !takeAhead()) {
+          break;
+        }
+        events = aheadEvents[(aheadHead + t) % AHEAD_TIMES];
+        i = 0;
+        continue;
+      }
+      ItemEvent e = events.get(i++);
+      looked++;
+      PendingItem item = null;
+      String[] labelers;
+      if (e.kind == ItemEvent.Kind.CLOSE) {
+        labelers = e.labelerIds;
+      } else {
+        item = store.pending(e.promptId);
+        if (item == null) {
+          continue; // unmatched, or closes within this look-ahead
+        }
+        labelers = item.labelerIds;
+      }
+      if (n + labelers.length > ids.length) {
+        int m = Math.max(n + labelers.length, 2 * ids.length);
+        ids = aheadIds = Arrays.copyOf(ids, m);
+        aheadStates = Arrays.copyOf(aheadStates, m);
+      }
+      if (entries == entryEvents.length) {
+        entryEvents = Arrays.copyOf(entryEvents, 2 * entries);
+        entryItems = Arrays.copyOf(entryItems, 2 * entries);
+        entryStarts = Arrays.copyOf(entryStarts, 2 * entries);
+      }
+      entryEvents[entries] = e;
+      entryItems[entries] = item;
+      entryStarts[entries] = n;
+      entries++;
+      System.arraycopy(labelers, 0, ids, n, labelers.length);
+      n += labelers.length;
+    }
+    aheadResolved = store.labelersAhead(ids, n, aheadStates);
+    Arrays.fill(ids, 0, n, null);
+    aheadLabels = n;
+    entryCount = entries;
+    eventsLookedAt = looked;
+  }
+
+  /**
+   * Where the labels of event e start among those looked up ahead, or -1 if they were not (or
+   * the store gave no states); moves past e's entry. item: the pending item of an outcome.
+   */
+  private int aheadStart(ItemEvent e, PendingItem item) {
+    if (entryCursor < entryCount && entryEvents[entryCursor] == e) {
+      int c = entryCursor++;
+      if (aheadResolved && entryItems[c] == item) {
+        return entryStarts[c];
+      }
+    }
+    return -1;
+  }
+
+  /** {@link #step} with the events in apply order, the look-ahead's head. */
+  private long apply(
+      CohortStore store, String cohort, long ts, List<ItemEvent> sorted, MechanismOutput out)
       throws Exception {
     CohortSummary summary = store.summary();
     if (summary.pendingBoundary != CohortSummary.NO_BOUNDARY && summary.pendingBoundary <= ts) {
@@ -98,34 +358,33 @@ public final class CohortMechanism {
         }
       }
     }
-    if (!events.isEmpty()) {
-      List<ItemEvent> sorted = events;
-      if (events.size() > 1) {
-        sorted = new ArrayList<>(events);
-        sorted.sort(ItemEvent.APPLY_ORDER);
+    // Events come from the look-ahead's head (sorted is aheadEvents[aheadHead]).
+    for (int i = 0, size = sorted.size(); i < size; i++, eventsApplied++) {
+      ItemEvent e = sorted.get(i);
+      if (entryCursor == entryCount && eventsApplied >= eventsLookedAt) {
+        lookAhead(store, i);
       }
-      for (ItemEvent e : sorted) {
-        if (e.kind == ItemEvent.Kind.CLOSE) {
-          close(store, summary, e, out);
-          if (e.hasOutcome) {
-            applyOutcome(store, summary, pendingItem(e, held, logWeights), e.outcome, closing);
-          } else {
-            PendingItem p =
-                pendingItem(e, new PendingItem(), Arrays.copyOf(logWeights, e.labelerIds.length));
-            store.putPending(p);
-            store.addExpiry(p.expiresAt(config.outcomeTimeoutMs()), p.promptId);
-          }
-          changed = true;
+      if (e.kind == ItemEvent.Kind.CLOSE) {
+        close(store, summary, e, aheadStart(e, null), out);
+        if (e.hasOutcome) {
+          applyOutcome(store, summary, pendingItem(e, held, logWeights), e.outcome, closing, 0);
         } else {
-          PendingItem p = store.pending(e.promptId);
-          if (p == null) {
-            out.unmatchedOutcome(e);
-          } else {
-            store.removePending(e.promptId);
-            store.removeExpiry(p.expiresAt(config.outcomeTimeoutMs()), e.promptId);
-            applyOutcome(store, summary, p, e.outcome, null);
-            changed = true;
-          }
+          PendingItem p =
+              pendingItem(e, new PendingItem(), Arrays.copyOf(logWeights, e.labelerIds.length));
+          store.putPending(p);
+          store.addExpiry(p.expiresAt(config.outcomeTimeoutMs()), p.promptId);
+        }
+        changed = true;
+      } else {
+        PendingItem p = store.pending(e.promptId);
+        int from = aheadStart(e, p);
+        if (p == null) {
+          out.unmatchedOutcome(e);
+        } else {
+          store.removePending(e.promptId);
+          store.removeExpiry(p.expiresAt(config.outcomeTimeoutMs()), e.promptId);
+          applyOutcome(store, summary, p, e.outcome, from < 0 ? null : aheadStates, Math.max(from, 0));
+          changed = true;
         }
       }
     }
@@ -146,9 +405,12 @@ public final class CohortMechanism {
 
   /**
    * Aggregates the item and emits its aggregate. Leaves the labelers' states in {@link #closing},
-   * their log-weights in {@link #logWeights} and the aggregate in {@link #agg}.
+   * their log-weights in {@link #logWeights} and the aggregate in {@link #agg}. The states come
+   * from {@link #aheadStates} from index ahead on, looked up before (null: not seen then), or
+   * from the store if ahead is -1.
    */
-  private void close(CohortStore store, CohortSummary summary, ItemEvent e, MechanismOutput out)
+  private void close(
+      CohortStore store, CohortSummary summary, ItemEvent e, int ahead, MechanismOutput out)
       throws Exception {
     String[] ids = e.labelerIds;
     int n = ids.length;
@@ -160,11 +422,16 @@ public final class CohortMechanism {
     }
     LabelerState[] states = closing;
     double[] a = logWeights;
-    store.labelers(ids, states);
+    if (ahead >= 0) {
+      System.arraycopy(aheadStates, ahead, states, 0, n);
+    } else {
+      store.labelers(ids, states);
+    }
     for (int i = 0; i < n; i++) {
       LabelerState s = states[i];
       if (s == null) {
-        s = store.labeler(ids[i]); // null, unless the id came earlier in this item
+        // Null, unless the id came earlier in this item, or (looked up ahead) in an item since.
+        s = store.labeler(ids[i]);
       }
       if (s == null) {
         s = LabelerState.newcomer(config.newcomerOffset());
@@ -235,10 +502,16 @@ public final class CohortMechanism {
 
   /**
    * The specialists update of MECHANISM.md with the log-weights stored at close, and the regret
-   * accounting of the item.
+   * accounting of the item. The labelers' states are states[from, from + n) where not null (then
+   * the live states), else the store's.
    */
   private void applyOutcome(
-      CohortStore store, CohortSummary summary, PendingItem item, double y, LabelerState[] states)
+      CohortStore store,
+      CohortSummary summary,
+      PendingItem item,
+      double y,
+      LabelerState[] states,
+      int from)
       throws Exception {
     String[] ids = item.labelerIds;
     int n = ids.length;
@@ -262,7 +535,10 @@ public final class CohortMechanism {
     double zOverEta = z / eta;
     double mechanismLoss = loss.of(item.preference, y);
     for (int i = 0; i < n; i++) {
-      LabelerState s = states != null ? states[i] : store.labeler(ids[i]);
+      LabelerState s = states != null ? states[from + i] : null;
+      if (s == null) {
+        s = store.labeler(ids[i]);
+      }
       s.specialistLoss += losses[i] + zOverEta;
       s.rounds++;
       s.loss += losses[i];

@@ -22,6 +22,18 @@ public interface CohortStore {
   }
 
   /**
+   * Looks up the labelers ids[0, n) ahead of their items (the mechanism's look-ahead): fills
+   * states[0, n) with their states, null for a labeler not seen yet, and returns true; or does
+   * nothing and returns false, as this default does. A store that fills them must hand out its
+   * live states, which stay the labelers' states while the mechanism runs (it puts only new
+   * labelers), and may overlap the lookups' cache misses. The mechanism uses them for items
+   * applied later in the same call, and looks up again a labeler that was null.
+   */
+  default boolean labelersAhead(String[] ids, int n, LabelerState[] states) throws Exception {
+    return false;
+  }
+
+  /**
    * Writes back a labeler's state that was read with {@link #labeler} and then changed. A store
    * whose values are live objects (plain maps) has nothing to do; one that serializes (Flink's
    * RocksDB backend) must store it.
@@ -50,6 +62,12 @@ public interface CohortStore {
 
   /** Forgets that promptId expires at time (its outcome came first). */
   void removeExpiry(long time, String promptId) throws Exception;
+
+  /**
+   * The earliest time at which a pending item is registered to expire, or Long.MAX_VALUE if none
+   * is (an item expiring at Long.MAX_VALUE is never due).
+   */
+  long nextExpiry() throws Exception;
 
   /** Removes and returns the prompt ids registered to expire at time (empty array if none). */
   String[] takeExpiries(long time) throws Exception;

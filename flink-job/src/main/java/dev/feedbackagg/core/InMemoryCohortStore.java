@@ -31,6 +31,12 @@ public class InMemoryCohortStore implements CohortStore {
   }
 
   @Override
+  public boolean labelersAhead(String[] ids, int n, LabelerState[] states) {
+    labelers.getAllAndLoad(ids, n, states);
+    return true;
+  }
+
+  @Override
   public void putLabeler(String labelerId, LabelerState state) {
     labelers.put(labelerId, state);
   }
@@ -115,7 +121,7 @@ public class InMemoryCohortStore implements CohortStore {
     return ids == null ? NONE : ids.toArray(NONE);
   }
 
-  /** The earliest registered expiry time, or Long.MAX_VALUE. */
+  @Override
   public long nextExpiry() {
     return expiries.isEmpty() ? Long.MAX_VALUE : expiries.firstKey();
   }

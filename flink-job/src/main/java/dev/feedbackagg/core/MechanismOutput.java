@@ -6,6 +6,12 @@ import dev.feedbackagg.avro.RegretMetrics;
 
 /** Where the mechanism of a cohort sends what it emits. */
 public interface MechanismOutput {
+  /**
+   * What follows is emitted at event time t: {@link CohortMechanism#advance} calls this before it
+   * applies each due time. This default ignores it.
+   */
+  default void at(long t) {}
+
   void aggregated(AggregatedPreference record);
 
   void regret(RegretMetrics record);

@@ -2,6 +2,7 @@ package dev.feedbackagg.job.operators;
 
 import dev.feedbackagg.core.CohortStore;
 import dev.feedbackagg.core.CohortSummary;
+import dev.feedbackagg.core.EventBuffer;
 import dev.feedbackagg.core.InMemoryCohortStore;
 import dev.feedbackagg.core.ItemEvent;
 import dev.feedbackagg.core.LabelerState;
@@ -30,7 +31,7 @@ import java.util.TreeMap;
  * checkpoint are those noted now plus those taken by snapshots since: two lists, no per-update
  * bookkeeping on the hot path.
  */
-final class CohortCache extends InMemoryCohortStore {
+final class CohortCache extends InMemoryCohortStore implements EventBuffer {
   /** Item events waiting for the watermark, by event time. */
   private final TreeMap<Long, List<ItemEvent>> buffer = new TreeMap<>();
 
@@ -81,14 +82,20 @@ final class CohortCache extends InMemoryCohortStore {
     return any ? due : Long.MIN_VALUE;
   }
 
-  /** Removes and returns the events buffered for time ts (empty if none). */
-  List<ItemEvent> takeBuffered(long ts) {
-    List<ItemEvent> at = buffer.remove(ts);
-    if (at == null) {
-      return List.of();
-    }
+  @Override
+  public boolean isEmpty() {
+    return buffer.isEmpty();
+  }
+
+  @Override
+  public long firstTime() {
+    return buffer.firstKey();
+  }
+
+  @Override
+  public List<ItemEvent> takeFirst() {
     dirtyBuffer = true;
-    return at;
+    return buffer.pollFirstEntry().getValue();
   }
 
   boolean hasBuffered() {

@@ -130,12 +130,7 @@ public final class Mechanism extends AbstractStreamOperator<AggregatedPreference
     }
     long watermark = timers.currentWatermark();
     Output out = new Output();
-    long due = c.nextDue();
-    while (due != NONE && due <= watermark) {
-      out.time = due;
-      mechanism.step(c, key, due, c.takeBuffered(due), out);
-      due = c.nextDue();
-    }
+    long due = mechanism.advance(c, key, c, watermark, out); // every time due up to the watermark
     if (watermark == END_OF_INPUT) {
       // The final watermark (bounded input, or stop with drain): the end-of-input snapshot, once
       // (a timer restored from a checkpoint may fire beside the cohort's own).
@@ -146,7 +141,7 @@ public final class Mechanism extends AbstractStreamOperator<AggregatedPreference
       }
       return;
     }
-    wakeUpBy(c, due == NONE ? END_OF_INPUT : due);
+    wakeUpBy(c, due == CohortMechanism.NOTHING_DUE ? END_OF_INPUT : due);
   }
 
   @Override
@@ -273,6 +268,11 @@ public final class Mechanism extends AbstractStreamOperator<AggregatedPreference
   /** Where the core's outputs go, stamped with the event time being applied. */
   private final class Output implements MechanismOutput {
     long time;
+
+    @Override
+    public void at(long t) {
+      time = t;
+    }
 
     @Override
     public void aggregated(AggregatedPreference record) {
