@@ -48,10 +48,11 @@ import org.apache.flink.util.OutputTag;
  * under its key, so that the state is redistributed by key group on rescaling), before the backend
  * takes its snapshot; on restore they are read back and queued. An item that is only a marker
  * (closed, or an outcome without reports, waiting for the end of its grace period) leaves the heap:
- * it is written to keyed state at once, with one event-time timer of the state backend at its
- * clean-up time, so that markers, whose grace period is the outcome timeout (7 days by default),
- * are held where the state backend holds state (on disk with RocksDB), not on the heap. An input
- * for a marker's item brings it back to the heap.
+ * it is written to keyed state at once (a state of its own, so that a restore reads back only the
+ * open items), with one event-time timer of the state backend at its clean-up time, so that
+ * markers, whose grace period is the outcome timeout (7 days by default), are held where the state
+ * backend holds state (on disk with RocksDB), not on the heap. An input for a marker's item brings
+ * it back to the heap.
  */
 public final class ItemWindow extends AbstractStreamOperator<ItemEvent>
     implements TwoInputStreamOperator<ReportEvent, OutcomeEvent, ItemEvent>,
@@ -61,14 +62,20 @@ public final class ItemWindow extends AbstractStreamOperator<ItemEvent>
   public static final OutputTag<DeadLetter> DEAD_LETTERS =
       new OutputTag<>("item-window-dead-letters", TypeInformation.of(DeadLetter.class));
 
-  static final ValueStateDescriptor<WindowState> STATE =
-      new ValueStateDescriptor<>("item-window", TypeInformation.of(WindowState.class));
+  /** Open items, as the last checkpoint wrote them. */
+  static final ValueStateDescriptor<WindowState> OPEN =
+      new ValueStateDescriptor<>("item-window-open", TypeInformation.of(WindowState.class));
+
+  /** Markers, written when they leave the heap; apart, so that a restore reads open items only. */
+  static final ValueStateDescriptor<WindowState> MARKERS =
+      new ValueStateDescriptor<>("item-window-markers", TypeInformation.of(WindowState.class));
 
   private static final long NONE = ItemState.NONE;
 
   private final ItemPolicy policy;
   private transient ItemAssembler assembler;
-  private transient ValueState<WindowState> state;
+  private transient ValueState<WindowState> open;
+  private transient ValueState<WindowState> markers;
   private transient InternalTimerService<VoidNamespace> cleanups;
   private transient Map<String, WindowState> items;
   private transient DueQueue<WindowState> due;
@@ -95,7 +102,8 @@ public final class ItemWindow extends AbstractStreamOperator<ItemEvent>
   public void open() throws Exception {
     super.open();
     assembler = new ItemAssembler(policy);
-    state = getPartitionedState(STATE);
+    open = getPartitionedState(OPEN);
+    markers = getPartitionedState(MARKERS);
     cleanups = getInternalTimerService("item-window-clean-up", VoidNamespaceSerializer.INSTANCE, this);
     items = new HashMap<>();
     due = new DueQueue<>();
@@ -111,15 +119,16 @@ public final class ItemWindow extends AbstractStreamOperator<ItemEvent>
    * in keyed state, and their clean-up timers came back with the checkpoint.
    */
   private void restore() throws Exception {
-    for (String key : storedKeys()) { // sorted: one queue order in every run
+    for (String key : openKeys()) { // sorted: one queue order in every run
       setCurrentKey(key);
-      WindowState stored = state.value();
-      if (stored == null || isMarker(stored)) {
+      WindowState stored = open.value();
+      if (stored == null) {
         continue;
       }
       WindowState w = stored.copy(); // the backend's object stays as the checkpoint wrote it
       w.key = key;
       w.timer = NONE;
+      w.stored = true;
       items.put(key, w);
       queue(w, nextDue(w));
     }
@@ -171,7 +180,7 @@ public final class ItemWindow extends AbstractStreamOperator<ItemEvent>
     String key = (String) getCurrentKey();
     WindowState w = items.get(key);
     if (w == null) {
-      WindowState marker = state.value();
+      WindowState marker = markers.value();
       w = marker == null ? new WindowState() : marker.copy();
       w.key = key;
       w.timer = NONE;
@@ -242,7 +251,7 @@ public final class ItemWindow extends AbstractStreamOperator<ItemEvent>
     if (items.containsKey(key)) {
       return;
     }
-    WindowState stored = state.value();
+    WindowState stored = markers.value();
     if (stored == null) {
       return; // cleaned up on the heap already
     }
@@ -270,10 +279,12 @@ public final class ItemWindow extends AbstractStreamOperator<ItemEvent>
     }
     if (w.isEmpty()) {
       items.remove(w.key);
-      state.clear(); // what a checkpoint or an earlier marker left
+      forgetOpen(w);
+      markers.clear(); // the marker it came back from, if any
     } else if (isMarker(w)) {
       items.remove(w.key);
-      state.update(w); // no longer changed by this operator: no copy needed
+      forgetOpen(w);
+      markers.update(w); // no longer changed by this operator: no copy needed
       cleanups.registerEventTimeTimer(VoidNamespace.INSTANCE, w.item.cleanupTime);
     } else {
       if (items.get(w.key) != w) { // not from a marker's timer: a marker has nothing else due
@@ -281,6 +292,14 @@ public final class ItemWindow extends AbstractStreamOperator<ItemEvent>
         changed(w);
       }
       queue(w, next);
+    }
+  }
+
+  /** Removes what a checkpoint wrote of an item that leaves the heap. */
+  private void forgetOpen(WindowState w) throws Exception {
+    if (w.stored) {
+      open.clear();
+      w.stored = false;
     }
   }
 
@@ -327,14 +346,15 @@ public final class ItemWindow extends AbstractStreamOperator<ItemEvent>
   private void write(WindowState w) throws Exception {
     setCurrentKey(w.key);
     w.dirty = false;
-    state.update(w.copy());
+    w.stored = true;
+    open.update(w.copy());
   }
 
-  /** The keys of this subtask's items in keyed state, sorted. */
-  private List<String> storedKeys() throws Exception {
+  /** The keys of this subtask's open items in keyed state, sorted. */
+  private List<String> openKeys() throws Exception {
     List<String> keys;
     try (Stream<String> stored =
-        this.<String>getKeyedStateBackend().getKeys(STATE.getName(), VoidNamespace.INSTANCE)) {
+        this.<String>getKeyedStateBackend().getKeys(OPEN.getName(), VoidNamespace.INSTANCE)) {
       keys = stored.collect(Collectors.toList());
     }
     keys.sort(null);

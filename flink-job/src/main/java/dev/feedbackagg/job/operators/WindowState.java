@@ -35,6 +35,9 @@ public final class WindowState {
   /** Changed since the last checkpoint wrote it. */
   transient boolean dirty;
 
+  /** Written to the open items' keyed state by a checkpoint (or read back from it). */
+  transient boolean stored;
+
   public WindowState() {}
 
   /**
