@@ -9,7 +9,6 @@ import dev.feedbackagg.core.LabelerState;
 import dev.feedbackagg.core.PendingItem;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -186,11 +185,6 @@ final class CohortCache extends InMemoryCohortStore implements EventBuffer {
   /** Whether the next checkpoint rewrites every pending item. For tests. */
   boolean allPendingDirty() {
     return allPendingDirty;
-  }
-
-  /** All pending items held. */
-  Collection<PendingItem> allPending() {
-    return pendingItems();
   }
 
   /** The pending items put or removed since the last checkpoint, and starts counting anew. */

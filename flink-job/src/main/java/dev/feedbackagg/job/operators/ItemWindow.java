@@ -184,6 +184,7 @@ public final class ItemWindow extends AbstractStreamOperator<ItemEvent>
       w = marker == null ? new WindowState() : marker.copy();
       w.key = key;
       w.timer = NONE;
+      w.marked = marker != null;
       items.put(key, w);
       queue(w, nextDue(w)); // the marker's clean-up, if any
     }
@@ -257,6 +258,7 @@ public final class ItemWindow extends AbstractStreamOperator<ItemEvent>
     }
     WindowState w = stored.copy();
     w.key = key;
+    w.marked = true;
     fire(w, watermark);
   }
 
@@ -280,7 +282,9 @@ public final class ItemWindow extends AbstractStreamOperator<ItemEvent>
     if (w.isEmpty()) {
       items.remove(w.key);
       forgetOpen(w);
-      markers.clear(); // the marker it came back from, if any
+      if (w.marked) {
+        markers.clear(); // the marker it came back from
+      }
     } else if (isMarker(w)) {
       items.remove(w.key);
       forgetOpen(w);

@@ -239,7 +239,7 @@ public final class Mechanism extends AbstractStreamOperator<AggregatedPreference
       }
       if (c.takeAllPendingDirty()) {
         pending.clear();
-        for (PendingItem p : c.allPending()) {
+        for (PendingItem p : c.pendingItems()) {
           pending.put(p.promptId, p);
         }
       }

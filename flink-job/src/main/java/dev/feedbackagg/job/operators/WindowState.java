@@ -38,6 +38,9 @@ public final class WindowState {
   /** Written to the open items' keyed state by a checkpoint (or read back from it). */
   transient boolean stored;
 
+  /** Brought back from the markers' keyed state, where its marker still is. */
+  transient boolean marked;
+
   public WindowState() {}
 
   /**

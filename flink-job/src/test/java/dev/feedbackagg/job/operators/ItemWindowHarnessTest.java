@@ -276,6 +276,22 @@ class ItemWindowHarnessTest {
   }
 
   @Test
+  void aMarkerBroughtBackByALateReportIsCleanedUpOnTheHeapWithItsState() throws Exception {
+    completeItemAt300();
+    send(report("d", 0.5, 400));
+    watermark(300 + GRACE + 1); // the late report, then the clean-up, in one advance
+    assertThat(deadLetters()).extracting(DeadLetter::getReason).containsExactly(DeadLetterReason.LATE);
+    assertThat(held(harness)).isZero();
+    assertThat(checkpointed(harness)).as("no marker left behind").isZero();
+    assertThat(harness.numEventTimeTimers()).isZero();
+
+    send(report("e", 0.0, 300 + GRACE + 10, 1));
+    watermark(300 + GRACE + 10);
+    assertThat(items()).hasSize(2).last()
+        .satisfies(e -> assertThat(e.labelerIds).containsExactly("e"));
+  }
+
+  @Test
   void secondReportOfALabelerIsDuplicateAndTheFirstWins() throws Exception {
     send(report("a", 1.0, 100));
     ReportEvent againLater = report("a", 0.0, 150);
