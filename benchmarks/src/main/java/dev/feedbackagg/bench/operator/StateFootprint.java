@@ -1,24 +1,32 @@
 package dev.feedbackagg.bench.operator;
 
 import dev.feedbackagg.avro.CloseReason;
+import dev.feedbackagg.avro.LabelerReport;
 import dev.feedbackagg.core.CohortMechanism;
 import dev.feedbackagg.core.InMemoryCohortStore;
 import dev.feedbackagg.core.ItemEvent;
+import dev.feedbackagg.core.ItemState;
 import dev.feedbackagg.core.LabelerState;
 import dev.feedbackagg.core.MechanismConfig;
 import dev.feedbackagg.core.MechanismOutput;
 import dev.feedbackagg.core.PendingItem;
+import dev.feedbackagg.core.ReportEvent;
+import dev.feedbackagg.job.operators.ItemWindow;
+import dev.feedbackagg.job.operators.WindowState;
 import java.lang.management.ManagementFactory;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 
 /**
- * The Mechanism's state footprint (issue 6, item 5): heap per labeler and per open pending item in
- * a cohort's heap maps, measured after GC on a fresh heap, and their serialized sizes.
+ * The state footprint (issue 6, item 5): the Mechanism's heap per labeler and per open pending item
+ * in a cohort's heap maps, and ItemWindow's heap per open item, measured after GC on a fresh heap,
+ * and their serialized sizes.
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.feedbackagg.bench.operator.StateFootprint
  * [labelsPerItem]}.
@@ -85,7 +93,93 @@ public final class StateFootprint {
     }
   }
 
+  /**
+   * Heap held by ItemWindow's open items as the operator holds them (map entry, key string,
+   * WindowState, and either the item collecting its labels or its reports waiting for the
+   * watermark), measured after GC on a fresh heap, and their serialized size in keyed state.
+   */
+  static void itemWindowFootprint(int openItems, int k) throws Exception {
+    long before = usedHeapAfterGc();
+    Map<String, WindowState> collecting = new HashMap<>();
+    for (int j = 0; j < openItems; j++) {
+      WindowState w = new WindowState();
+      w.item = collectingItem(j, k - 1);
+      w.timer = 1_000L + j;
+      collecting.put(ItemWindow.key("en-chat", promptId(j)), w);
+    }
+    long withCollecting = usedHeapAfterGc();
+    Map<String, WindowState> buffered = new HashMap<>();
+    for (int j = 0; j < openItems; j++) {
+      WindowState w = new WindowState();
+      w.reports = new ReportEvent[k];
+      for (int i = 0; i < k; i++) {
+        w.reports[i] = report(j, i);
+      }
+      w.timer = 1_000L + j;
+      buffered.put(ItemWindow.key("en-chat", promptId(j)), w);
+    }
+    long withBuffered = usedHeapAfterGc();
+    double perCollecting = (withCollecting - before) / (double) openItems;
+    double perBuffered = (withBuffered - withCollecting) / (double) openItems;
+    WindowState one = new WindowState();
+    one.item = collectingItem(1, k - 1);
+    WindowState oneBuffered = new WindowState();
+    oneBuffered.reports = new ReportEvent[] {report(1, 0)};
+    System.out.printf(Locale.ROOT, "%nItemWindow footprint (%d open items, %d labels expected, heap objects measured after GC):%n",
+        openItems, k);
+    System.out.printf(Locale.ROOT, "  heap per open item with %d labels applied (map entry, key, WindowState, ItemState, strings, arrays): %.0f bytes%n",
+        k - 1, perCollecting);
+    System.out.printf(Locale.ROOT, "  heap per item with %d reports waiting for the watermark (ReportEvents with their decoded records): %.0f bytes%n",
+        k, perBuffered);
+    System.out.printf(Locale.ROOT, "  serialized (keyed state, written at checkpoints): open item of %d labels %d bytes + key; one buffered report adds %d bytes%n",
+        k - 1, serializedBytes(WindowState.class, one),
+        serializedBytes(WindowState.class, oneBuffered) - serializedBytes(WindowState.class, new WindowState()));
+    if (collecting.size() != openItems || buffered.size() != openItems) {
+      throw new IllegalStateException("expected " + openItems + " items");
+    }
+  }
+
+  private static String promptId(int j) {
+    return String.format(Locale.ROOT, "prompt-%09d", j);
+  }
+
+  /** An item collecting its labels as the assembler leaves it: ids and reports of n labels applied. */
+  private static ItemState collectingItem(int j, int n) {
+    ItemState s = new ItemState();
+    s.cohort = "en-chat";
+    s.promptId = promptId(j);
+    s.responseAId = "resp-a-" + j;
+    s.responseBId = "resp-b-" + j;
+    s.expectedLabels = n + 1;
+    s.firstReportTime = 1_000L + j;
+    s.deadline = s.firstReportTime + 3_600_000L;
+    s.labelerIds = new String[n];
+    s.reports = new double[n];
+    for (int i = 0; i < n; i++) {
+      s.labelerIds[i] = String.format(Locale.ROOT, "labeler-%06d", (j * 7 + i) % 100_000);
+      s.reports[i] = 0.25 * (i % 5);
+    }
+    return s;
+  }
+
+  /** A report as the source decodes it: every string its own object, with its Kafka origin. */
+  private static ReportEvent report(int j, int i) {
+    LabelerReport r = new LabelerReport();
+    r.setReportId("report-" + j + "-" + i);
+    r.setCohort("en-chat");
+    r.setPromptId(promptId(j));
+    r.setResponseAId("resp-a-" + j);
+    r.setResponseBId("resp-b-" + j);
+    r.setLabelerId(String.format(Locale.ROOT, "labeler-%06d", (j * 7 + i) % 100_000));
+    r.setPreference(0.25 * (i % 5));
+    r.setExpectedLabels(5);
+    r.setEventTime(1_000L + j);
+    return new ReportEvent(r, new String("feedback.reports"), i % 4, 10L * j + i);
+  }
+
   public static void main(String[] args) throws Exception {
-    footprint(1_000_000, 100_000, args.length > 0 ? Integer.parseInt(args[0]) : 5);
+    int k = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+    footprint(1_000_000, 100_000, k);
+    itemWindowFootprint(100_000, k);
   }
 }
