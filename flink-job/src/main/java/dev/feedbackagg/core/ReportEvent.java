@@ -4,7 +4,7 @@ import dev.feedbackagg.avro.LabelerReport;
 import java.util.Comparator;
 
 /** A parsed, validated report and where it was read. A Flink POJO. */
-public final class ReportEvent implements SourcedRecord<LabelerReport> {
+public final class ReportEvent extends SourcedRecord<LabelerReport> {
   /**
    * The order in which reports of one item at one event time are taken: by labeler, then report
    * id, then position in the input, so "the first report of a labeler wins" is deterministic.
@@ -12,42 +12,20 @@ public final class ReportEvent implements SourcedRecord<LabelerReport> {
   public static final Comparator<ReportEvent> ORDER =
       Comparator.comparing((ReportEvent r) -> r.report.getLabelerId())
           .thenComparing(r -> r.report.getReportId())
-          .thenComparing(r -> r.topic == null ? "" : r.topic)
-          .thenComparingInt(r -> r.partition)
-          .thenComparingLong(r -> r.offset);
+          .thenComparing(INPUT_ORDER);
 
   public LabelerReport report;
-  public String topic;
-  public int partition;
-  public long offset;
 
   public ReportEvent() {}
 
   public ReportEvent(LabelerReport report, String topic, int partition, long offset) {
+    super(topic, partition, offset);
     this.report = report;
-    this.topic = topic;
-    this.partition = partition;
-    this.offset = offset;
   }
 
   @Override
   public LabelerReport record() {
     return report;
-  }
-
-  @Override
-  public String topic() {
-    return topic;
-  }
-
-  @Override
-  public int partition() {
-    return partition;
-  }
-
-  @Override
-  public long offset() {
-    return offset;
   }
 
   @Override
@@ -57,6 +35,6 @@ public final class ReportEvent implements SourcedRecord<LabelerReport> {
 
   @Override
   public String toString() {
-    return "Report{" + report + " @" + topic + "/" + partition + "/" + offset + "}";
+    return describe("Report");
   }
 }

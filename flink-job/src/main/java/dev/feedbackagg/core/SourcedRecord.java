@@ -1,18 +1,51 @@
 package dev.feedbackagg.core;
 
+import java.util.Comparator;
 import org.apache.avro.specific.SpecificRecord;
 
-/** An input record and where it was read (topic, partition, offset): reports and outcomes. */
-public interface SourcedRecord<R extends SpecificRecord> {
+/**
+ * An input record and where it was read (topic, partition, offset): the base of reports and
+ * outcomes. A Flink POJO base (public fields, no-argument constructor).
+ */
+public abstract class SourcedRecord<R extends SpecificRecord> {
+  /** Position in the input: topic (no topic first), partition, offset. Ties of the record orders. */
+  public static final Comparator<SourcedRecord<?>> INPUT_ORDER =
+      Comparator.comparing((SourcedRecord<?> r) -> r.topic == null ? "" : r.topic)
+          .thenComparingInt(r -> r.partition)
+          .thenComparingLong(r -> r.offset);
+
+  public String topic;
+  public int partition;
+  public long offset;
+
+  protected SourcedRecord() {}
+
+  protected SourcedRecord(String topic, int partition, long offset) {
+    this.topic = topic;
+    this.partition = partition;
+    this.offset = offset;
+  }
+
   /** The record as read; null only in an empty instance. */
-  R record();
-
-  String topic();
-
-  int partition();
-
-  long offset();
+  public abstract R record();
 
   /** The record's event time. */
-  long time();
+  public abstract long time();
+
+  public final String topic() {
+    return topic;
+  }
+
+  public final int partition() {
+    return partition;
+  }
+
+  public final long offset() {
+    return offset;
+  }
+
+  /** "Name{record @topic/partition/offset}". */
+  protected final String describe(String name) {
+    return name + "{" + record() + " @" + topic + "/" + partition + "/" + offset + "}";
+  }
 }

@@ -159,7 +159,7 @@ final class CohortCache extends InMemoryCohortStore implements EventBuffer {
     if (allLabelersDirty) {
       allLabelersDirty = false;
       takenSinceCheckpoint.clear();
-      return new HashSet<>(labelers().keySet());
+      return labelers().keySet(); // labelers() is a fresh copy
     }
     Set<String> dirty = new HashSet<>(changedSinceSnapshot());
     dirty.addAll(takenSinceCheckpoint);
