@@ -16,7 +16,11 @@
 #
 # Environment (defaults): FLINK_REST_PORT (8081), FLINK_RPC_PORT (6123), FLINK_SLOTS (2),
 # FLINK_JM_MEMORY (1600m), FLINK_TM_MEMORY (1728m), FLINK_TM_JAVA_OPTS (none; extra JVM options of
-# the TaskManager, e.g. GC flags), FLINK_PARALLELISM (1, the cluster default),
+# the TaskManager, e.g. GC flags), FLINK_CLASSPATH_EXTRA (none; jars, ':'-separated, put on the
+# JobManager's and TaskManager's class path, as in Flink's lib/ folder), FLINK_CONF_EXTRA (none;
+# lines appended to config.yaml, e.g. 'classloader.resolve-order: parent-first', so that jobs use
+# the classes of FLINK_CLASSPATH_EXTRA and the JIT compiles them once per TaskManager, not once per
+# job), FLINK_PARALLELISM (1, the cluster default),
 # FLINK_START_TIMEOUT (90), FLINK_STOP_TIMEOUT (30), FLINK_SAVEPOINT_TIMEOUT (300),
 # FLINK_ENTRY_CLASS (dev.feedbackagg.cli.FeedbackAggregation), FLINK_PREFLIGHT (1; 0 skips the
 # local option check), FLINK_REST_URL (the REST API that submit/stop-job/status talk to; default:
@@ -149,6 +153,7 @@ cluster.registration.error-delay: 1 s
 # A System.exit() in the job's main() (it exits non-zero on bad options) fails the submission
 # instead of killing the JobManager.
 cluster.intercept-user-system-exit: THROW
+${FLINK_CONF_EXTRA:-}
 EOF
   local name
   for name in jobmanager taskmanager; do
@@ -229,7 +234,7 @@ launch() {
     -Djava.security.manager=allow -Djava.awt.headless=true -Djava.io.tmpdir="$TMP_DIR" \
     -Dlog.file="$LOG_DIR/$name.log" \
     -Dlog4j.configurationFile="file:$CONF_DIR/log4j-$name.properties" \
-    -cp "$LIB/*" "$main" --configDir "$CONF_DIR" "${dynamic[@]}"
+    -cp "$LIB/*${FLINK_CLASSPATH_EXTRA:+:$FLINK_CLASSPATH_EXTRA}" "$main" --configDir "$CONF_DIR" "${dynamic[@]}"
 }
 
 # overview_field KEY: a number of the last /overview answer.

@@ -20,6 +20,13 @@ public final class OutcomeEvent extends SourcedRecord<PreferenceOutcome> {
     this.outcome = outcome;
   }
 
+  /** An event decoded from the bytes {@code encoded} (single-object encoding, header included). */
+  public static OutcomeEvent decoded(PreferenceOutcome outcome, byte[] encoded, String topic, int partition, long offset) {
+    OutcomeEvent e = new OutcomeEvent(outcome, topic, partition, offset);
+    e.setEncoded(encoded);
+    return e;
+  }
+
   @Override
   public PreferenceOutcome record() {
     return outcome;

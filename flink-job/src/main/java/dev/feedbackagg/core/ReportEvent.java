@@ -23,6 +23,13 @@ public final class ReportEvent extends SourcedRecord<LabelerReport> {
     this.report = report;
   }
 
+  /** An event decoded from the bytes {@code encoded} (single-object encoding, header included). */
+  public static ReportEvent decoded(LabelerReport report, byte[] encoded, String topic, int partition, long offset) {
+    ReportEvent e = new ReportEvent(report, topic, partition, offset);
+    e.setEncoded(encoded);
+    return e;
+  }
+
   @Override
   public LabelerReport record() {
     return report;

@@ -18,12 +18,32 @@ public abstract class SourcedRecord<R extends SpecificRecord> {
   public int partition;
   public long offset;
 
+  /**
+   * The record's bytes as read (Avro single-object encoding), or null: read from JSON, or made
+   * anew (after crossing the network, from state). Lets the record cross the network as the bytes
+   * it came in, without encoding it again. Transient: not part of the POJO's state.
+   */
+  private transient byte[] encoded;
+
   protected SourcedRecord() {}
 
   protected SourcedRecord(String topic, int partition, long offset) {
     this.topic = topic;
     this.partition = partition;
     this.offset = offset;
+  }
+
+  /** The single-object encoding the record was decoded from, or null. Never changed. */
+  public final byte[] encoded() {
+    return encoded;
+  }
+
+  /**
+   * Remembers the bytes the record was decoded from (all of them, header included); they must
+   * decode to exactly this record.
+   */
+  protected final void setEncoded(byte[] bytes) {
+    this.encoded = bytes;
   }
 
   /** The record as read; null only in an empty instance. */

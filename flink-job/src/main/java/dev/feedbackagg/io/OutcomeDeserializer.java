@@ -42,7 +42,7 @@ public final class OutcomeDeserializer extends RecordDeserializer<PreferenceOutc
   }
 
   @Override
-  Decoded wrap(PreferenceOutcome record, String topic, int partition, long offset) {
-    return Decoded.ofOutcome(new OutcomeEvent(record, topic, partition, offset));
+  Decoded wrap(PreferenceOutcome record, byte[] encoded, String topic, int partition, long offset) {
+    return Decoded.ofOutcome(OutcomeEvent.decoded(record, encoded, topic, partition, offset));
   }
 }

@@ -74,7 +74,9 @@ abstract class RecordDeserializer<R extends SpecificRecord>
                 record, problem.reason(), problem.message(),
                 eventTime >= 0 ? eventTime : record.timestamp()));
       }
-      return wrap(parsed, record.topic(), record.partition(), record.offset());
+      // The Avro bytes go along, so that the record crosses the network without a new encoding.
+      return wrap(parsed, format == InputFormat.AVRO ? value : null,
+          record.topic(), record.partition(), record.offset());
     } catch (RuntimeException e) {
       // Defensive: whatever a record contains, the job must not fail on it.
       return dead(record, DeadLetterReason.MALFORMED, "value: undecodable: " + e);
@@ -105,5 +107,6 @@ abstract class RecordDeserializer<R extends SpecificRecord>
 
   abstract long eventTime(R record);
 
-  abstract Decoded wrap(R record, String topic, int partition, long offset);
+  /** The decoded record as an event; encoded: its single-object bytes, or null (JSON). */
+  abstract Decoded wrap(R record, byte[] encoded, String topic, int partition, long offset);
 }

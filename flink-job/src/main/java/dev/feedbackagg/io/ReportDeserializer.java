@@ -46,7 +46,7 @@ public final class ReportDeserializer extends RecordDeserializer<LabelerReport> 
   }
 
   @Override
-  Decoded wrap(LabelerReport record, String topic, int partition, long offset) {
-    return Decoded.ofReport(new ReportEvent(record, topic, partition, offset));
+  Decoded wrap(LabelerReport record, byte[] encoded, String topic, int partition, long offset) {
+    return Decoded.ofReport(ReportEvent.decoded(record, encoded, topic, partition, offset));
   }
 }

@@ -1,5 +1,6 @@
 package dev.feedbackagg.job.operators;
 
+import dev.feedbackagg.avro.LabelerReport;
 import dev.feedbackagg.core.ItemState;
 import dev.feedbackagg.core.OutcomeEvent;
 import dev.feedbackagg.core.ReportEvent;
@@ -57,9 +58,39 @@ public final class WindowState {
     return c;
   }
 
+  /**
+   * Adds a report that waits for the watermark. Its cohort, prompt and response ids are almost
+   * always equal to strings the item holds already (in its state, or in the first report waiting):
+   * the report is given those, so that while it waits only its own strings (report and labeler id)
+   * stay alive, and its copies die young. Equal strings: what the report says does not change.
+   */
   void add(ReportEvent r) {
+    share(r.report);
     reports = Arrays.copyOf(reports, reports.length + 1);
     reports[reports.length - 1] = r;
+  }
+
+  private void share(LabelerReport r) {
+    if (r == null) {
+      return;
+    }
+    if (item != null) {
+      r.setCohort(same(item.cohort, r.getCohort()));
+      r.setPromptId(same(item.promptId, r.getPromptId()));
+      r.setResponseAId(same(item.responseAId, r.getResponseAId()));
+      r.setResponseBId(same(item.responseBId, r.getResponseBId()));
+    } else if (reports.length > 0 && reports[0].report != null) {
+      LabelerReport first = reports[0].report;
+      r.setCohort(same(first.getCohort(), r.getCohort()));
+      r.setPromptId(same(first.getPromptId(), r.getPromptId()));
+      r.setResponseAId(same(first.getResponseAId(), r.getResponseAId()));
+      r.setResponseBId(same(first.getResponseBId(), r.getResponseBId()));
+    }
+  }
+
+  /** held when it equals s, else s. */
+  private static String same(String held, String s) {
+    return held != null && held.equals(s) ? held : s;
   }
 
   void add(OutcomeEvent o) {

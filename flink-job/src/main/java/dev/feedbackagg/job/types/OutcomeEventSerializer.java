@@ -15,8 +15,8 @@ public final class OutcomeEventSerializer extends OriginEventSerializer<OutcomeE
   }
 
   @Override
-  OutcomeEvent event(PreferenceOutcome r, String topic, int partition, long offset) {
-    return new OutcomeEvent(r, topic, partition, offset);
+  OutcomeEvent event(PreferenceOutcome r, byte[] encoded, String topic, int partition, long offset) {
+    return OutcomeEvent.decoded(r, encoded, topic, partition, offset);
   }
 
   @Override

@@ -15,8 +15,8 @@ public final class ReportEventSerializer extends OriginEventSerializer<ReportEve
   }
 
   @Override
-  ReportEvent event(LabelerReport r, String topic, int partition, long offset) {
-    return new ReportEvent(r, topic, partition, offset);
+  ReportEvent event(LabelerReport r, byte[] encoded, String topic, int partition, long offset) {
+    return ReportEvent.decoded(r, encoded, topic, partition, offset);
   }
 
   @Override

@@ -6,10 +6,12 @@ import dev.feedbackagg.avro.CloseReason;
 import dev.feedbackagg.avro.LabelerReport;
 import dev.feedbackagg.avro.OutcomeSource;
 import dev.feedbackagg.avro.PreferenceOutcome;
+import dev.feedbackagg.avro.wire.SingleObjectCodec;
 import dev.feedbackagg.core.ItemEvent;
 import dev.feedbackagg.core.OutcomeEvent;
 import dev.feedbackagg.core.ReportEvent;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
@@ -45,6 +47,45 @@ class EventSerializersTest {
     for (int i = 0; i < in.size(); i++) {
       assertThat(out.get(i)).as("seed %d, record %d", SEED, i).usingRecursiveComparison().isEqualTo(in.get(i));
     }
+  }
+
+  @Test
+  void reportsCrossAsTheBytesTheyWereReadFromAndTheTopicStringIsShared() throws Exception {
+    LabelerReport r = LabelerReport.newBuilder()
+        .setReportId("r").setCohort("c").setPromptId("p").setResponseAId("a").setResponseBId("b")
+        .setLabelerId("l").setPreference(0.25).setExpectedLabels(3).setEventTime(1234L).build();
+    byte[] canonical = SingleObjectCodec.of(LabelerReport.class).encode(r);
+    // The same record with event_time written as a longer varint than needed (Avro reads it the
+    // same): the serializer must send these bytes, not a new encoding.
+    byte[] body = Arrays.copyOfRange(canonical, SingleObjectCodec.HEADER_LENGTH, canonical.length);
+    byte[] eventTime = {body[body.length - 2], body[body.length - 1]}; // 1234: two varint bytes
+    byte[] longer = new byte[canonical.length + 1];
+    System.arraycopy(canonical, 0, longer, 0, canonical.length - 2);
+    longer[longer.length - 3] = (byte) (eventTime[0] | 0x80);
+    longer[longer.length - 2] = (byte) (eventTime[1] | 0x80);
+    longer[longer.length - 1] = 0;
+    assertThat(SingleObjectCodec.of(LabelerReport.class).decode(longer)).isEqualTo(r);
+
+    TypeSerializer<ReportEvent> s = EventTypes.REPORT.createSerializer(new SerializerConfigImpl());
+    DataOutputSerializer out = new DataOutputSerializer(64);
+    s.serialize(ReportEvent.decoded(r, longer, "reports", 1, 2), out);
+    s.serialize(ReportEvent.decoded(r, null, "reports", 1, 3), out);
+    byte[] wire = out.getCopyOfBuffer();
+    DataInputDeserializer check = new DataInputDeserializer(wire);
+    int n = check.readInt();
+    byte[] sent = new byte[n];
+    check.readFully(sent);
+    assertThat(sent).isEqualTo(Arrays.copyOfRange(longer, SingleObjectCodec.HEADER_LENGTH, longer.length));
+
+    DataInputDeserializer in = new DataInputDeserializer(wire);
+    ReportEvent first = s.deserialize(in);
+    ReportEvent second = s.deserialize(in);
+    assertThat(first.report).isEqualTo(r);
+    assertThat(second.report).isEqualTo(r);
+    assertThat(first.offset()).isEqualTo(2);
+    assertThat(second.offset()).isEqualTo(3);
+    assertThat(first.topic()).isEqualTo("reports").isSameAs(second.topic());
+    assertThat(first.encoded()).isNull(); // not kept after the network
   }
 
   @Test

@@ -69,11 +69,15 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
   private final SpecificDatumWriter<T> writer;
   private final SpecificDatumReader<T> reader;
 
+  /** The hand-written decoder of the input records ({@link InputDecoders}); null for the others. */
+  private final InputDecoders.BodyDecoder<T> body;
+
   private SingleObjectCodec(Class<T> type, Schema schema) {
     this.type = type;
     this.fingerprint = SchemaNormalization.parsingFingerprint64(schema);
     this.writer = new SpecificDatumWriter<>(schema, CODERS);
     this.reader = new SpecificDatumReader<>(schema, schema, CODERS);
+    this.body = InputDecoders.forType(type, fingerprint);
   }
 
   /** A codec for one generated record class. */
@@ -194,24 +198,56 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
                   "schema %s (fingerprint %016x) where %s was expected",
                   other.getFullName(), fp, type.getSimpleName()));
     }
-    try {
-      // The body is read directly (the header is checked above) so that bytes left over after
-      // the record can be seen: a record with trailing garbage is not a clean record.
-      BinaryDecoder in =
-          DecoderFactory.get().binaryDecoder(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH, null);
-      T record = reader.read(null, in);
-      if (!in.isEnd()) {
+    return decodeBody(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH);
+  }
+
+  /**
+   * Decodes a body (the bytes after the single-object header) of this codec's schema, all of
+   * [offset, offset + length); a body that does not decode, or does not end at the end, is
+   * MALFORMED. The input records take a hand-written decoder ({@link InputDecoders}), the others
+   * Avro's datum reader.
+   */
+  public T decodeBody(byte[] bytes, int offset, int length) throws WireFormatException {
+    if (body != null) {
+      BinaryReader in = new BinaryReader(bytes, offset, length);
+      T record;
+      try {
+        record = body.read(in);
+      } catch (WireFormatException e) {
         throw new WireFormatException(
             WireFormatException.Kind.MALFORMED,
-            type.getSimpleName() + " followed by " + (bytes.length - HEADER_LENGTH) + " body bytes"
-                + " of which not all belong to the record (trailing bytes)");
+            "undecodable " + type.getSimpleName() + " body: " + e.getMessage());
+      }
+      if (!in.atEnd()) {
+        throw trailing(length);
+      }
+      return record;
+    }
+    try {
+      // The body is read directly so that bytes left over after the record can be seen: a record
+      // with trailing garbage is not a clean record.
+      BinaryDecoder in = DecoderFactory.get().binaryDecoder(bytes, offset, length, null);
+      T record = reader.read(null, in);
+      if (!in.isEnd()) {
+        throw trailing(length);
       }
       return record;
     } catch (IOException | RuntimeException e) {
-      throw new WireFormatException(
-          WireFormatException.Kind.MALFORMED,
-          "undecodable " + type.getSimpleName() + " body: " + e.getClass().getSimpleName()
-              + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+      throw undecodable(e);
     }
+  }
+
+  private WireFormatException trailing(int bodyLength) {
+    return new WireFormatException(
+        WireFormatException.Kind.MALFORMED,
+        type.getSimpleName() + " followed by " + bodyLength + " body bytes"
+            + " of which not all belong to the record (trailing bytes)");
+  }
+
+  private WireFormatException undecodable(Exception e) {
+    return new WireFormatException(
+        WireFormatException.Kind.MALFORMED,
+        "undecodable " + type.getSimpleName() + " body: " + e.getClass().getSimpleName()
+            + (e.getMessage() == null ? "" : ": " + e.getMessage()));
   }
 }

@@ -1,0 +1,54 @@
+package dev.feedbackagg.job.operators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.feedbackagg.avro.LabelerReport;
+import dev.feedbackagg.core.ItemState;
+import dev.feedbackagg.core.ReportEvent;
+import org.junit.jupiter.api.Test;
+
+class WindowStateTest {
+
+  private static ReportEvent report(String labeler, String promptId, String responseB) {
+    // new String: each report brings its own copies, as when decoded off the network
+    return new ReportEvent(
+        new LabelerReport(new String("r-" + labeler), new String("c"), new String(promptId),
+            new String("a"), new String(responseB), new String(labeler), 0.5, 3, 10L),
+        "reports", 0, 0);
+  }
+
+  @Test
+  void aWaitingReportSharesTheItemsStringsAndKeepsItsOwnValues() {
+    WindowState w = new WindowState();
+    ReportEvent first = report("l1", "p", "b");
+    ReportEvent second = report("l2", "p", "b");
+    ReportEvent other = report("l3", "p", "b2"); // another response b: keeps its own
+    w.add(first);
+    w.add(second);
+    w.add(other);
+
+    LabelerReport f = first.report;
+    assertThat(second.report.getCohort()).isSameAs(f.getCohort());
+    assertThat(second.report.getPromptId()).isSameAs(f.getPromptId());
+    assertThat(second.report.getResponseAId()).isSameAs(f.getResponseAId());
+    assertThat(second.report.getResponseBId()).isSameAs(f.getResponseBId());
+    assertThat(other.report.getResponseBId()).isEqualTo("b2");
+    assertThat(other.report.getLabelerId()).isEqualTo("l3");
+    assertThat(second.report).isEqualTo(report("l2", "p", "b").report);
+
+    // Once the item has state, its strings are the ones shared.
+    WindowState held = new WindowState();
+    held.item = new ItemState();
+    held.item.cohort = "c";
+    held.item.promptId = "p";
+    held.item.responseAId = "a";
+    held.item.responseBId = "b";
+    ReportEvent late = report("l4", "p", "b");
+    held.add(late);
+    assertThat(late.report.getCohort()).isSameAs(held.item.cohort);
+    assertThat(late.report.getPromptId()).isSameAs(held.item.promptId);
+    assertThat(late.report.getResponseAId()).isSameAs(held.item.responseAId);
+    assertThat(late.report.getResponseBId()).isSameAs(held.item.responseBId);
+    assertThat(late.report.getLabelerId()).isEqualTo("l4");
+  }
+}
