@@ -19,6 +19,10 @@
 #   --measure D              latency: how long items are measured per mode [30s]
 #   --quick                  a shortened run: 500000 reports, 2 rounds, 15s of latency per mode
 #   --no-build               use the jars as they are (no mvn package)
+#   --warm-classpath         start the Flink cluster with both jobs' jars on its class path and
+#                            parent-first class loading, so that the JIT compiles the jobs' code once
+#                            per TaskManager, not once per job run (as in application mode); needs a
+#                            cluster this script starts (stop a running one first)
 #   --results FILE           where the tables are written [benchmarks/target/results/run-TIME.txt]
 #
 # Kafka and Flink: deploy/local/up.sh starts them, or they are reused when they run; whatever this
@@ -39,7 +43,7 @@ if [[ $# -gt 0 && $1 != -* ]]; then
   shift
 fi
 rounds=3 warmup_rounds=1 reports=2000000 checkpoint=5s parallelism=2 rate=4000 measure=30s
-build=1 results=""
+build=1 results="" warm_classpath=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --rounds) rounds=$2; shift 2 ;;
@@ -51,6 +55,7 @@ while [[ $# -gt 0 ]]; do
     --measure) measure=$2; shift 2 ;;
     --quick) reports=500000; rounds=2; measure=15s; shift ;;
     --no-build) build=""; shift ;;
+    --warm-classpath) warm_classpath=1; shift ;;
     --results) results=$2; shift 2 ;;
     -h | --help) sed -n '2,/^set -euo pipefail/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
@@ -107,6 +112,14 @@ we_started_kafka="" we_started_flink=""
 stack_up() {
   "$root/deploy/local/kafka.sh" status >/dev/null 2>&1 || we_started_kafka=1
   "$root/deploy/local/flink.sh" status >/dev/null 2>&1 || we_started_flink=1
+  if [[ -n $warm_classpath ]]; then
+    [[ -n $we_started_flink ]] \
+      || die "--warm-classpath: a Flink cluster runs already; stop it first (deploy/local/flink.sh stop)"
+    # Both jobs' classes come from the cluster's class path: the JIT keeps its work across runs.
+    export FLINK_CLASSPATH_EXTRA="$JOB_JAR:$BASELINE_JAR"
+    export FLINK_CONF_EXTRA="classloader.resolve-order: parent-first"
+    info "--warm-classpath: the jobs' jars are on the cluster's class path (parent-first)"
+  fi
   "$root/deploy/local/up.sh"
   # The benchmark needs the slots to itself: another job would share the CPU and the slots.
   local overview free
@@ -146,6 +159,11 @@ harness() {
 
 section_e2e() {
   info "e2e: $reports reports, $rounds rounds ($warmup_rounds warm-up), checkpoint $checkpoint, parallelism $parallelism"
+  if [[ -n $warm_classpath ]]; then
+    printf '# e2e cluster: both jobs'"'"' jars on the class path, parent-first (--warm-classpath)\n'
+  else
+    printf '# e2e cluster: each job run from its uploaded jar, in a class loader of its own\n'
+  fi | tee -a "$results"
   harness throughput --bootstrap-servers "$BOOTSTRAP" --rest "$REST" \
     --job-jar "$JOB_JAR" --baseline-jar "$BASELINE_JAR" --kafka-lib "$KAFKA_LIB" \
     --reports "$reports" --rounds "$rounds" --warmup-rounds "$warmup_rounds" \

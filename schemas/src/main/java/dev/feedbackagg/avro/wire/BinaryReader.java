@@ -82,6 +82,21 @@ public final class BinaryReader {
    * U+FFFD, as in Avro's own decoding).
    */
   public String readString() throws WireFormatException {
+    int n = stringLength();
+    String s = n == 0 ? "" : new String(buf, pos, n, StandardCharsets.UTF_8);
+    pos += n;
+    return s;
+  }
+
+  /** An Avro string, as {@link #readString()}, looked up in (and added to) a cache of strings. */
+  public String readString(StringCache cache) throws WireFormatException {
+    int n = stringLength();
+    String s = cache.get(buf, pos, n);
+    pos += n;
+    return s;
+  }
+
+  private int stringLength() throws WireFormatException {
     long length = readLong();
     if (length < 0) {
       throw malformed("negative string length " + length);
@@ -89,10 +104,7 @@ public final class BinaryReader {
     if (length > limit - pos) {
       throw truncated(length);
     }
-    int n = (int) length;
-    String s = n == 0 ? "" : new String(buf, pos, n, StandardCharsets.UTF_8);
-    pos += n;
-    return s;
+    return (int) length;
   }
 
   /** A union branch or enum symbol index, which must be in [0, count). */

@@ -22,10 +22,13 @@ public final class InputDecoders {
 
   private static final OutcomeSource[] SOURCES = OutcomeSource.values();
 
-  /** Reads one record body; the reader is left after it. */
+  /**
+   * Reads one record body; the reader is left after it. The fields whose values repeat (cohort,
+   * labeler id) are looked up in the cache.
+   */
   @FunctionalInterface
   public interface BodyDecoder<T> {
-    T read(BinaryReader in) throws WireFormatException;
+    T read(BinaryReader in, StringCache cache) throws WireFormatException;
   }
 
   /**
@@ -47,13 +50,13 @@ public final class InputDecoders {
    * LabelerReport: report_id, cohort, prompt_id, response_a_id, response_b_id, labeler_id (string),
    * preference (double), expected_labels (union null, int), event_time (long).
    */
-  public static LabelerReport report(BinaryReader in) throws WireFormatException {
+  public static LabelerReport report(BinaryReader in, StringCache cache) throws WireFormatException {
     String reportId = in.readString();
-    String cohort = in.readString();
+    String cohort = in.readString(cache);
     String promptId = in.readString();
     String responseA = in.readString();
     String responseB = in.readString();
-    String labeler = in.readString();
+    String labeler = in.readString(cache);
     double preference = in.readDouble();
     Integer expected = in.readIndex(2) == 0 ? null : in.readInt();
     long eventTime = in.readLong();
@@ -62,8 +65,8 @@ public final class InputDecoders {
   }
 
   /** PreferenceOutcome: cohort, prompt_id (string), outcome (double), source (enum), event_time (long). */
-  public static PreferenceOutcome outcome(BinaryReader in) throws WireFormatException {
-    String cohort = in.readString();
+  public static PreferenceOutcome outcome(BinaryReader in, StringCache cache) throws WireFormatException {
+    String cohort = in.readString(cache);
     String promptId = in.readString();
     double outcome = in.readDouble();
     OutcomeSource source = SOURCES[in.readIndex(SOURCES.length)];

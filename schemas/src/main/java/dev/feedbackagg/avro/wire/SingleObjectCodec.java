@@ -151,6 +151,9 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
 
   private static final ThreadLocal<Encoding> ENCODING = ThreadLocal.withInitial(Encoding::new);
 
+  /** Each thread's cache of the input records' repeating strings (cohorts, labeler ids). */
+  private static final ThreadLocal<StringCache> STRINGS = ThreadLocal.withInitial(StringCache::new);
+
   /** One thread's buffer and encoder, reused from record to record. */
   private static final class Encoding {
     final UnsyncBytes out = new UnsyncBytes();
@@ -212,7 +215,7 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
       BinaryReader in = new BinaryReader(bytes, offset, length);
       T record;
       try {
-        record = body.read(in);
+        record = body.read(in, STRINGS.get());
       } catch (WireFormatException e) {
         throw new WireFormatException(
             WireFormatException.Kind.MALFORMED,

@@ -29,6 +29,9 @@ class InputDecodersTest {
   private static final int RECORDS = 1_000;
   private static final int CORRUPTIONS_PER_RECORD = 20;
 
+  /** Shared by every decode of a test: cached strings must come back right for other records too. */
+  private static final StringCache CACHE = new StringCache();
+
   @Test
   void theDecodersAreForTheSchemasAsTheyAre() {
     // Fails when a schema changes: its decoder must be checked and its fingerprint updated.
@@ -46,9 +49,10 @@ class InputDecodersTest {
     Random rnd = new Random(SEED);
     try {
       for (int i = 0; i < RECORDS; i++) {
+        // Cohorts and labelers from small sets, as in real input: the cache finds them again.
         LabelerReport r =
             new LabelerReport(
-                text(rnd), text(rnd), text(rnd), text(rnd), text(rnd), text(rnd), dbl(rnd),
+                text(rnd), few(rnd), text(rnd), text(rnd), text(rnd), few(rnd), dbl(rnd),
                 rnd.nextInt(4) == 0 ? null : integer(rnd), lng(rnd));
         compare(r, LabelerReport.getClassSchema(), InputDecoders::report, rnd);
       }
@@ -65,7 +69,7 @@ class InputDecodersTest {
       for (int i = 0; i < RECORDS; i++) {
         PreferenceOutcome o =
             new PreferenceOutcome(
-                text(rnd), text(rnd), dbl(rnd), sources[rnd.nextInt(sources.length)], lng(rnd));
+                few(rnd), text(rnd), dbl(rnd), sources[rnd.nextInt(sources.length)], lng(rnd));
         compare(o, PreferenceOutcome.getClassSchema(), InputDecoders::outcome, rnd);
       }
     } catch (AssertionError e) {
@@ -153,7 +157,7 @@ class InputDecodersTest {
   private static <T> Object decode(InputDecoders.BodyDecoder<T> decoder, byte[] body) {
     try {
       BinaryReader in = new BinaryReader(body, 0, body.length);
-      T t = decoder.read(in);
+      T t = decoder.read(in, CACHE);
       return in.atEnd() ? t : "MALFORMED";
     } catch (WireFormatException e) {
       assertThat(e.kind()).isEqualTo(WireFormatException.Kind.MALFORMED);
@@ -197,6 +201,12 @@ class InputDecodersTest {
       }
     }
     return b;
+  }
+
+  /** One of 40 strings, of which some are long (past the cache's limit) or empty. */
+  private static String few(Random rnd) {
+    int i = rnd.nextInt(40);
+    return i == 0 ? "" : i < 5 ? "long-" + "\u00e9".repeat(40) + i : "id-" + i;
   }
 
   private static String text(Random rnd) {
