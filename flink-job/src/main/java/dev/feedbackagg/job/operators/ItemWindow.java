@@ -245,21 +245,21 @@ public final class ItemWindow extends AbstractStreamOperator<ItemEvent>
     super.processWatermark(mark);
   }
 
-  /** A marker's clean-up time came: applied unless its item came back to the heap (then it is due there). */
+  /**
+   * A marker's clean-up time came: it is cleared, unless its item came back to the heap (then it is
+   * due there) or a later marker of the key took its place (that one has a timer of its own). A
+   * marker holds no inputs and nothing is due for it but its clean-up, at which the assembler emits
+   * nothing and drops the item: so clearing it is all there is to do.
+   */
   @Override
   public void onEventTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
-    String key = timer.getKey();
-    if (items.containsKey(key)) {
+    if (items.containsKey(timer.getKey())) {
       return;
     }
     WindowState stored = markers.value();
-    if (stored == null) {
-      return; // cleaned up on the heap already
+    if (stored != null && stored.item.cleanupTime <= timer.getTimestamp()) {
+      markers.clear();
     }
-    WindowState w = stored.copy();
-    w.key = key;
-    w.marked = true;
-    fire(w, watermark);
   }
 
   @Override

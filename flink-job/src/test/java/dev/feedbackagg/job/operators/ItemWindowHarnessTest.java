@@ -292,6 +292,30 @@ class ItemWindowHarnessTest {
   }
 
   @Test
+  void theCleanUpTimerOfAMarkerThatALaterMarkerReplacedLeavesTheLaterOneAlone() throws Exception {
+    completeItemAt300(); // marker, clean-up timer at 300 + GRACE
+    send(report("d", 0.5, 400)); // brings it back to the heap
+    send(report("e", 0.0, 300 + GRACE + 10));
+    send(report("f", 0.25, 300 + GRACE + 20));
+    send(report("g", 0.5, 300 + GRACE + 30));
+    // One advance: the old item is cleaned up on the heap, a new one closes and becomes a marker
+    // (clean-up at 300 + GRACE + 30 + GRACE), then the old timer fires and finds the new marker.
+    watermark(300 + GRACE + 30);
+    assertThat(items()).hasSize(2);
+    assertThat(checkpointed(harness)).as("the new marker").isEqualTo(1);
+    assertThat(harness.numEventTimeTimers()).as("the new marker's clean-up").isEqualTo(1);
+
+    send(report("h", 1.0, 300 + GRACE + 40));
+    watermark(300 + GRACE + 40);
+    assertThat(deadLetters()).extracting(DeadLetter::getReason)
+        .containsExactly(DeadLetterReason.LATE, DeadLetterReason.LATE);
+
+    watermark(300 + GRACE + 30 + GRACE);
+    assertThat(checkpointed(harness)).isZero();
+    assertThat(harness.numEventTimeTimers()).isZero();
+  }
+
+  @Test
   void secondReportOfALabelerIsDuplicateAndTheFirstWins() throws Exception {
     send(report("a", 1.0, 100));
     ReportEvent againLater = report("a", 0.0, 150);

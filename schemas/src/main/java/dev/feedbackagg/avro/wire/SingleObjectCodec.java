@@ -7,9 +7,7 @@ import dev.feedbackagg.avro.LabelerWeight;
 import dev.feedbackagg.avro.PreferenceOutcome;
 import dev.feedbackagg.avro.RegretMetrics;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -72,12 +70,16 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
   /** The hand-written decoder of the input records ({@link InputDecoders}); null for the others. */
   private final InputDecoders.BodyDecoder<T> body;
 
+  /** The hand-written encoder of the aggregated record ({@link OutputEncoders}); null for the others. */
+  private final OutputEncoders.BodyEncoder<T> bodyEncoder;
+
   private SingleObjectCodec(Class<T> type, Schema schema) {
     this.type = type;
     this.fingerprint = SchemaNormalization.parsingFingerprint64(schema);
     this.writer = new SpecificDatumWriter<>(schema, CODERS);
     this.reader = new SpecificDatumReader<>(schema, schema, CODERS);
     this.body = InputDecoders.forType(type, fingerprint);
+    this.bodyEncoder = OutputEncoders.forType(type, fingerprint);
   }
 
   /** A codec for one generated record class. */
@@ -128,25 +130,30 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
    * The single-object encoding of the record: the C3 01 marker, the schema fingerprint
    * (little-endian), then the Avro binary body. The same bytes as Avro's {@code
    * BinaryMessageEncoder}, written into a reused per-thread buffer (Avro's writes a record byte by
-   * byte into a synchronized stream).
+   * byte into a synchronized stream); the aggregated record by its hand-written encoder ({@link
+   * OutputEncoders}), the others by Avro's datum writer.
    */
   public byte[] encode(T record) {
     Encoding e = ENCODING.get();
-    UnsyncBytes out = e.out;
-    out.count = 0;
+    BinaryWriter out = e.out;
+    out.reset();
     out.write(MARKER_0);
     out.write(MARKER_1);
     long fp = fingerprint;
     for (int i = 0; i < 8; i++) { // little-endian
       out.write((int) (fp >>> (8 * i)));
     }
-    try {
-      e.encoder = EncoderFactory.get().directBinaryEncoder(out, e.encoder);
-      writer.write(record, e.encoder);
-    } catch (IOException ex) {
-      throw new UncheckedIOException(ex);
+    if (bodyEncoder != null) {
+      bodyEncoder.write(record, out);
+    } else {
+      try {
+        e.encoder = EncoderFactory.get().directBinaryEncoder(out, e.encoder);
+        writer.write(record, e.encoder);
+      } catch (IOException ex) {
+        throw new UncheckedIOException(ex);
+      }
     }
-    return Arrays.copyOf(out.bytes, out.count);
+    return out.toByteArray();
   }
 
   private static final ThreadLocal<Encoding> ENCODING = ThreadLocal.withInitial(Encoding::new);
@@ -156,31 +163,8 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
 
   /** One thread's buffer and encoder, reused from record to record. */
   private static final class Encoding {
-    final UnsyncBytes out = new UnsyncBytes();
+    final BinaryWriter out = new BinaryWriter();
     BinaryEncoder encoder;
-  }
-
-  /** A growable byte array as an output stream, without ByteArrayOutputStream's locking. */
-  private static final class UnsyncBytes extends OutputStream {
-    byte[] bytes = new byte[512];
-    int count;
-
-    @Override
-    public void write(int b) {
-      if (count == bytes.length) {
-        bytes = Arrays.copyOf(bytes, 2 * bytes.length);
-      }
-      bytes[count++] = (byte) b;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) {
-      if (count + len > bytes.length) {
-        bytes = Arrays.copyOf(bytes, Math.max(2 * bytes.length, count + len));
-      }
-      System.arraycopy(b, off, bytes, count, len);
-      count += len;
-    }
   }
 
   /**
