@@ -46,12 +46,4 @@ abstract class EventSerializer<T> extends TypeSerializer<T> {
   public int hashCode() {
     return getClass().hashCode();
   }
-
-  static void writeNullableString(String s, DataOutputView out) throws IOException {
-    org.apache.flink.types.StringValue.writeString(s, out); // null-safe
-  }
-
-  static String readNullableString(DataInputView in) throws IOException {
-    return org.apache.flink.types.StringValue.readString(in);
-  }
 }

@@ -15,14 +15,24 @@ import org.apache.flink.core.memory.DataOutputView;
  * those the fields need.
  */
 public final class ItemEventSerializer extends EventSerializer<ItemEvent> {
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
 
   private static final ItemEvent.Kind[] KINDS = ItemEvent.Kind.values();
   private static final CloseReason[] REASONS = CloseReason.values();
 
+  /** Read buffer and cache of repeating strings: per instance, as a serializer serves one thread. */
+  private transient Utf8Strings strings;
+
   @Override
   public TypeSerializer<ItemEvent> duplicate() {
-    return this; // stateless
+    return new ItemEventSerializer();
+  }
+
+  private Utf8Strings strings() {
+    if (strings == null) {
+      strings = new Utf8Strings();
+    }
+    return strings;
   }
 
   @Override
@@ -53,18 +63,18 @@ public final class ItemEventSerializer extends EventSerializer<ItemEvent> {
   @Override
   public void serialize(ItemEvent e, DataOutputView out) throws IOException {
     out.writeByte(e.kind == null ? -1 : e.kind.ordinal());
-    writeNullableString(e.cohort, out);
-    writeNullableString(e.promptId, out);
+    Utf8Strings.write(e.cohort, out);
+    Utf8Strings.write(e.promptId, out);
     out.writeLong(e.time);
-    writeNullableString(e.responseAId, out);
-    writeNullableString(e.responseBId, out);
+    Utf8Strings.write(e.responseAId, out);
+    Utf8Strings.write(e.responseBId, out);
     out.writeByte(e.closeReason == null ? -1 : e.closeReason.ordinal());
     if (e.labelerIds == null) {
       out.writeInt(-1);
     } else {
       out.writeInt(e.labelerIds.length);
       for (String id : e.labelerIds) {
-        writeNullableString(id, out);
+        Utf8Strings.write(id, out);
       }
     }
     if (e.reports == null) {
@@ -77,28 +87,29 @@ public final class ItemEventSerializer extends EventSerializer<ItemEvent> {
     }
     out.writeBoolean(e.hasOutcome);
     out.writeDouble(e.outcome);
-    writeNullableString(e.outcomeTopic, out);
+    Utf8Strings.write(e.outcomeTopic, out);
     out.writeInt(e.outcomePartition);
     out.writeLong(e.outcomeOffset);
   }
 
   @Override
   public ItemEvent deserialize(DataInputView in) throws IOException {
+    Utf8Strings strings = strings();
     ItemEvent e = new ItemEvent();
     byte kind = in.readByte();
     e.kind = kind < 0 ? null : KINDS[kind];
-    e.cohort = readNullableString(in);
-    e.promptId = readNullableString(in);
+    e.cohort = strings.readRepeated(in);
+    e.promptId = strings.read(in);
     e.time = in.readLong();
-    e.responseAId = readNullableString(in);
-    e.responseBId = readNullableString(in);
+    e.responseAId = strings.read(in);
+    e.responseBId = strings.read(in);
     byte reason = in.readByte();
     e.closeReason = reason < 0 ? null : REASONS[reason];
     int n = in.readInt();
     if (n >= 0) {
       e.labelerIds = new String[n];
       for (int i = 0; i < n; i++) {
-        e.labelerIds[i] = readNullableString(in);
+        e.labelerIds[i] = strings.readRepeated(in);
       }
     }
     int m = in.readInt();
@@ -110,7 +121,7 @@ public final class ItemEventSerializer extends EventSerializer<ItemEvent> {
     }
     e.hasOutcome = in.readBoolean();
     e.outcome = in.readDouble();
-    e.outcomeTopic = readNullableString(in);
+    e.outcomeTopic = strings.readRepeated(in);
     e.outcomePartition = in.readInt();
     e.outcomeOffset = in.readLong();
     return e;

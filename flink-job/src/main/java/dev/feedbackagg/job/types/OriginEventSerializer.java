@@ -4,8 +4,6 @@ import dev.feedbackagg.avro.wire.SingleObjectCodec;
 import dev.feedbackagg.avro.wire.WireFormatException;
 import dev.feedbackagg.core.SourcedRecord;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
@@ -15,7 +13,7 @@ import org.apache.flink.core.memory.DataOutputView;
  * (length-prefixed, -1 for none), then topic, partition and offset. The body is the bytes the
  * record was read from when it has them (no new encoding), and is decoded by the codec's
  * hand-written decoder of the input records; the topic, the same string for almost every record,
- * is read back as the string of the record before when its bytes are the same.
+ * is read back through a cache of strings ({@link Utf8Strings}).
  */
 abstract class OriginEventSerializer<T extends SourcedRecord<R>, R extends SpecificRecord>
     extends EventSerializer<T> {
@@ -23,9 +21,7 @@ abstract class OriginEventSerializer<T extends SourcedRecord<R>, R extends Speci
 
   private final Class<R> recordType;
   private transient SingleObjectCodec<R> codec;
-  private transient byte[] scratch;
-  private transient byte[] lastTopicBytes;
-  private transient String lastTopic;
+  private transient Utf8Strings strings;
 
   OriginEventSerializer(Class<R> recordType) {
     this.recordType = recordType;
@@ -39,6 +35,13 @@ abstract class OriginEventSerializer<T extends SourcedRecord<R>, R extends Speci
       codec = SingleObjectCodec.of(recordType);
     }
     return codec;
+  }
+
+  private Utf8Strings strings() {
+    if (strings == null) {
+      strings = new Utf8Strings();
+    }
+    return strings;
   }
 
   @Override
@@ -62,7 +65,7 @@ abstract class OriginEventSerializer<T extends SourcedRecord<R>, R extends Speci
       out.writeInt(bodyLength);
       out.write(encoded, SingleObjectCodec.HEADER_LENGTH, bodyLength);
     }
-    writeTopic(e.topic(), out);
+    Utf8Strings.write(e.topic(), out);
     out.writeInt(e.partition());
     out.writeLong(e.offset());
   }
@@ -72,47 +75,14 @@ abstract class OriginEventSerializer<T extends SourcedRecord<R>, R extends Speci
     int bodyLength = in.readInt();
     R r = null;
     if (bodyLength >= 0) {
-      byte[] body = scratch(bodyLength);
-      in.readFully(body, 0, bodyLength);
+      byte[] body = strings().bytes(in, bodyLength);
       try {
         r = codec().decodeBody(body, 0, bodyLength);
       } catch (WireFormatException ex) {
         throw new IOException("a " + recordType.getSimpleName() + " that its serializer wrote does not decode", ex);
       }
     }
-    String topic = readTopic(in);
+    String topic = strings().readRepeated(in);
     return event(r, null, topic, in.readInt(), in.readLong());
-  }
-
-  private void writeTopic(String topic, DataOutputView out) throws IOException {
-    if (topic == null) {
-      out.writeInt(-1);
-      return;
-    }
-    byte[] b = topic.getBytes(StandardCharsets.UTF_8);
-    out.writeInt(b.length);
-    out.write(b);
-  }
-
-  private String readTopic(DataInputView in) throws IOException {
-    int n = in.readInt();
-    if (n < 0) {
-      return null;
-    }
-    byte[] b = scratch(n);
-    in.readFully(b, 0, n);
-    if (lastTopicBytes == null || !Arrays.equals(b, 0, n, lastTopicBytes, 0, lastTopicBytes.length)) {
-      lastTopicBytes = Arrays.copyOf(b, n);
-      lastTopic = new String(b, 0, n, StandardCharsets.UTF_8);
-    }
-    return lastTopic;
-  }
-
-  /** A buffer of at least n bytes, reused from record to record (a serializer serves one thread). */
-  private byte[] scratch(int n) {
-    if (scratch == null || scratch.length < n) {
-      scratch = new byte[Math.max(n, 256)];
-    }
-    return scratch;
   }
 }

@@ -138,6 +138,19 @@ class EventSerializersTest {
   }
 
   @Test
+  void repeatingStringsOfItemEventsComeBackAsOneInstance() throws Exception {
+    List<ItemEvent> in = List.of(
+        ItemEvent.close("cohort", "p1", "a1", "b1", 1, CloseReason.COMPLETE,
+            new String[] {"u1", "u2"}, new double[] {0, 1}),
+        ItemEvent.close("cohort", "p2", "a2", "b2", 2, CloseReason.COMPLETE,
+            new String[] {"u2", "u3"}, new double[] {1, 0}));
+    List<ItemEvent> out = roundTrip(EventTypes.ITEM, in);
+    assertThat(out.get(1).cohort).isEqualTo("cohort").isSameAs(out.get(0).cohort);
+    assertThat(out.get(1).labelerIds[0]).isEqualTo("u2").isSameAs(out.get(0).labelerIds[1]);
+    assertThat(out.get(1).promptId).isEqualTo("p2");
+  }
+
+  @Test
   void copiesAreEqualAndIndependent() {
     ItemEvent e = ItemEvent.close("c", "p", "a", "b", 5, CloseReason.COMPLETE, new String[] {"x"}, new double[] {1});
     TypeSerializer<ItemEvent> s = EventTypes.ITEM.createSerializer(new SerializerConfigImpl());
