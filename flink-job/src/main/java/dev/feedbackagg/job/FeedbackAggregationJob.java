@@ -167,10 +167,11 @@ public final class FeedbackAggregationJob {
         .sinkTo(sink(config, "aggregated", AvroKafkaSerializer.aggregated(config.topics().aggregated()), kafka))
         .name("aggregated sink")
         .uid("aggregated-sink");
-    // The regret and weights snapshots are few (one per cohort, and the changed labelers, per
-    // metrics interval): one sink subtask each, so one transactional producer each instead of
-    // one per Mechanism subtask, each committing a transaction at every checkpoint. A cohort's
-    // records come from one Mechanism subtask through one channel: their order is kept.
+    // The regret snapshots are few (one per cohort and metrics interval): one sink subtask, so
+    // one transactional producer instead of one per Mechanism subtask, each committing a
+    // transaction at every checkpoint. A cohort's records come from one Mechanism subtask through
+    // one channel: their order is kept. The weights (every changed labeler per interval, about a
+    // third as many records as aggregates in the crowd replay) stay chained to the Mechanism.
     out.regret()
         .sinkTo(sink(config, "regret", AvroKafkaSerializer.regret(config.topics().regret()), kafka))
         .setParallelism(1)
@@ -178,7 +179,6 @@ public final class FeedbackAggregationJob {
         .uid("regret-sink");
     out.labelerWeights()
         .sinkTo(sink(config, "weights", AvroKafkaSerializer.weights(config.topics().labelerWeights()), kafka))
-        .setParallelism(1)
         .name("labeler weights sink")
         .uid("labeler-weights-sink");
     out.deadLetters()
