@@ -667,17 +667,11 @@ public final class CohortMechanism {
       LabelerState s = changedStates[i];
       s.changedSinceSnapshot = false;
       store.updateLabeler(id, s);
+      // The constructor, not Avro's builder (which makes a field table per record): the same record.
       out.weight(
-          LabelerWeight.newBuilder()
-              .setCohort(cohort)
-              .setLabelerId(id)
-              .setSnapshotTime(time)
-              .setLogWeight(s.logWeight(eta))
-              .setSpecialistLoss(s.specialistLoss)
-              .setRounds(s.rounds)
-              .setLoss(s.loss)
-              .setSpecialistRegret(s.specialistRegret)
-              .build());
+          new LabelerWeight(
+              cohort, id, time, s.logWeight(eta), s.specialistLoss, s.rounds, s.loss,
+              s.specialistRegret));
     }
   }
 }

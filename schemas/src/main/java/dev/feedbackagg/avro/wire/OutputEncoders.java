@@ -2,19 +2,24 @@ package dev.feedbackagg.avro.wire;
 
 import dev.feedbackagg.avro.AggregatedPreference;
 import dev.feedbackagg.avro.LabelerContribution;
+import dev.feedbackagg.avro.LabelerWeight;
 import java.util.List;
 
 /**
- * The hand-written encoder of the aggregated record, which the job writes once per item: the
- * fields in schema order, as Avro's datum writer writes them (the test compares the bytes on
- * random records). Avro's writer resolves every field through its schema; this writes them
- * straight. {@link #forType} serves it only for the schema it was written for.
+ * The hand-written encoders of the records the job writes most: the aggregate (one per item) and
+ * the labeler weight (one per changed labeler and metrics interval). The fields in schema order, as
+ * Avro's datum writer writes them (the test compares the bytes on random records). Avro's writer
+ * resolves every field through its schema; these write them straight. {@link #forType} serves each
+ * only for the schema it was written for.
  */
 public final class OutputEncoders {
   private OutputEncoders() {}
 
   /** The fingerprint AggregatedPreference (with LabelerContribution) had when its encoder was written. */
   static final long AGGREGATED_PREFERENCE_FINGERPRINT = 0x81b671267af4c298L;
+
+  /** The fingerprint LabelerWeight had when its encoder was written. */
+  static final long LABELER_WEIGHT_FINGERPRINT = 0xabbb25df22175d17L;
 
   /** Writes one record body. */
   @FunctionalInterface
@@ -27,6 +32,9 @@ public final class OutputEncoders {
   public static <T> BodyEncoder<T> forType(Class<T> type, long fingerprint) {
     if (type == AggregatedPreference.class && fingerprint == AGGREGATED_PREFERENCE_FINGERPRINT) {
       return (BodyEncoder<T>) (BodyEncoder<AggregatedPreference>) OutputEncoders::aggregated;
+    }
+    if (type == LabelerWeight.class && fingerprint == LABELER_WEIGHT_FINGERPRINT) {
+      return (BodyEncoder<T>) (BodyEncoder<LabelerWeight>) OutputEncoders::weight;
     }
     return null;
   }
@@ -61,5 +69,20 @@ public final class OutputEncoders {
       }
     }
     out.writeLong(0); // end of the array
+  }
+
+  /**
+   * LabelerWeight: cohort, labeler_id (string), snapshot_time (long), log_weight, specialist_loss
+   * (double), rounds (long), loss, specialist_regret (double).
+   */
+  public static void weight(LabelerWeight w, BinaryWriter out) {
+    out.writeString(w.getCohort());
+    out.writeString(w.getLabelerId());
+    out.writeLong(w.getSnapshotTime());
+    out.writeDouble(w.getLogWeight());
+    out.writeDouble(w.getSpecialistLoss());
+    out.writeLong(w.getRounds());
+    out.writeDouble(w.getLoss());
+    out.writeDouble(w.getSpecialistRegret());
   }
 }

@@ -6,6 +6,7 @@ import dev.feedbackagg.avro.AggregatedPreference;
 import dev.feedbackagg.avro.Choice;
 import dev.feedbackagg.avro.CloseReason;
 import dev.feedbackagg.avro.LabelerContribution;
+import dev.feedbackagg.avro.LabelerWeight;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -17,11 +18,29 @@ class OutputEncodersTest {
   private static final long SEED = Long.getLong("test.seed", 20261127L);
 
   @Test
-  void theEncoderIsForTheSchemaAsItIs() {
-    // Fails when the schema changes: the encoder must be checked and its fingerprint updated.
+  void theEncodersAreForTheSchemasAsTheyAre() {
+    // Fails when a schema changes: its encoder must be checked and its fingerprint updated.
     assertThat(OutputEncoders.forType(AggregatedPreference.class,
         SchemaNormalization.parsingFingerprint64(AggregatedPreference.getClassSchema()))).isNotNull();
+    assertThat(OutputEncoders.forType(LabelerWeight.class,
+        SchemaNormalization.parsingFingerprint64(LabelerWeight.getClassSchema()))).isNotNull();
     assertThat(OutputEncoders.forType(AggregatedPreference.class, 1L)).isNull();
+    assertThat(OutputEncoders.forType(LabelerWeight.class,
+        SchemaNormalization.parsingFingerprint64(AggregatedPreference.getClassSchema()))).isNull();
+  }
+
+  @Test
+  void writesAvrosBytesForRandomWeights() throws Exception {
+    Random rnd = new Random(SEED);
+    SingleObjectCodec<LabelerWeight> codec = SingleObjectCodec.of(LabelerWeight.class);
+    for (int i = 0; i < 2_000; i++) {
+      LabelerWeight w = new LabelerWeight(text(rnd), text(rnd), lng(rnd), dbl(rnd), dbl(rnd), lng(rnd),
+          dbl(rnd), dbl(rnd));
+      byte[] mine = codec.encode(w);
+      assertThat(mine).as("seed %d (-Dtest.seed), record %d: %s", SEED, i, w)
+          .isEqualTo(w.toByteBuffer().array());
+      assertThat(codec.encode(codec.decode(mine))).isEqualTo(mine);
+    }
   }
 
   @Test
