@@ -75,17 +75,18 @@ public final class WindowState {
       return;
     }
     if (item != null) {
-      r.setCohort(same(item.cohort, r.getCohort()));
-      r.setPromptId(same(item.promptId, r.getPromptId()));
-      r.setResponseAId(same(item.responseAId, r.getResponseAId()));
-      r.setResponseBId(same(item.responseBId, r.getResponseBId()));
+      share(r, item.cohort, item.promptId, item.responseAId, item.responseBId);
     } else if (reports.length > 0 && reports[0].report != null) {
-      LabelerReport first = reports[0].report;
-      r.setCohort(same(first.getCohort(), r.getCohort()));
-      r.setPromptId(same(first.getPromptId(), r.getPromptId()));
-      r.setResponseAId(same(first.getResponseAId(), r.getResponseAId()));
-      r.setResponseBId(same(first.getResponseBId(), r.getResponseBId()));
+      LabelerReport f = reports[0].report;
+      share(r, f.getCohort(), f.getPromptId(), f.getResponseAId(), f.getResponseBId());
     }
+  }
+
+  private static void share(LabelerReport r, String cohort, String promptId, String a, String b) {
+    r.setCohort(same(cohort, r.getCohort()));
+    r.setPromptId(same(promptId, r.getPromptId()));
+    r.setResponseAId(same(a, r.getResponseAId()));
+    r.setResponseBId(same(b, r.getResponseBId()));
   }
 
   /** held when it equals s, else s. */

@@ -68,9 +68,12 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
   private final SpecificDatumReader<T> reader;
 
   /** The hand-written decoder of the input records ({@link InputDecoders}); null for the others. */
-  private final InputDecoders.BodyDecoder<T> body;
+  private final InputDecoders.BodyDecoder<T> bodyDecoder;
 
-  /** The hand-written encoder of the aggregated record ({@link OutputEncoders}); null for the others. */
+  /**
+   * The hand-written encoder of the aggregated and labeler-weight records ({@link
+   * OutputEncoders}); null for the others.
+   */
   private final OutputEncoders.BodyEncoder<T> bodyEncoder;
 
   private SingleObjectCodec(Class<T> type, Schema schema) {
@@ -78,7 +81,7 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
     this.fingerprint = SchemaNormalization.parsingFingerprint64(schema);
     this.writer = new SpecificDatumWriter<>(schema, CODERS);
     this.reader = new SpecificDatumReader<>(schema, schema, CODERS);
-    this.body = InputDecoders.forType(type, fingerprint);
+    this.bodyDecoder = InputDecoders.forType(type, fingerprint);
     this.bodyEncoder = OutputEncoders.forType(type, fingerprint);
   }
 
@@ -130,8 +133,8 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
    * The single-object encoding of the record: the C3 01 marker, the schema fingerprint
    * (little-endian), then the Avro binary body. The same bytes as Avro's {@code
    * BinaryMessageEncoder}, written into a reused per-thread buffer (Avro's writes a record byte by
-   * byte into a synchronized stream); the aggregated record by its hand-written encoder ({@link
-   * OutputEncoders}), the others by Avro's datum writer.
+   * byte into a synchronized stream); the aggregated and labeler-weight records by their
+   * hand-written encoders ({@link OutputEncoders}), the others by Avro's datum writer.
    */
   public byte[] encode(T record) {
     Encoding e = ENCODING.get();
@@ -195,11 +198,11 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
    * Avro's datum reader.
    */
   public T decodeBody(byte[] bytes, int offset, int length) throws WireFormatException {
-    if (body != null) {
+    if (bodyDecoder != null) {
       BinaryReader in = new BinaryReader(bytes, offset, length);
       T record;
       try {
-        record = body.read(in, STRINGS.get());
+        record = bodyDecoder.read(in, STRINGS.get());
       } catch (WireFormatException e) {
         throw new WireFormatException(
             WireFormatException.Kind.MALFORMED,
