@@ -3,8 +3,8 @@ package dev.feedbackagg.job.types;
 import dev.feedbackagg.avro.CloseReason;
 import dev.feedbackagg.core.ItemEvent;
 import java.io.IOException;
-import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
@@ -132,10 +132,42 @@ public final class ItemEventSerializer extends EventSerializer<ItemEvent> {
     return new Snapshot();
   }
 
-  /** No configuration: the format is this class's. */
-  public static final class Snapshot extends SimpleTypeSerializerSnapshot<ItemEvent> {
-    public Snapshot() {
-      super(ItemEventSerializer::new);
+  /**
+   * No configuration: the format is this class's, and its version is the snapshot's. Item events
+   * wait in the Mechanism's state, so a state written in another format (version 3 and before:
+   * strings as Flink's StringValue, when this was a SimpleTypeSerializerSnapshot) is refused as
+   * incompatible on restore instead of being misread.
+   */
+  public static final class Snapshot implements TypeSerializerSnapshot<ItemEvent> {
+    /** Strings as length-prefixed UTF-8. */
+    static final int VERSION = 4;
+
+    private int readVersion = VERSION;
+
+    @Override
+    public int getCurrentVersion() {
+      return VERSION;
+    }
+
+    @Override
+    public void writeSnapshot(DataOutputView out) {}
+
+    @Override
+    public void readSnapshot(int version, DataInputView in, ClassLoader classLoader) {
+      readVersion = version;
+    }
+
+    @Override
+    public TypeSerializer<ItemEvent> restoreSerializer() {
+      return new ItemEventSerializer();
+    }
+
+    @Override
+    public TypeSerializerSchemaCompatibility<ItemEvent> resolveSchemaCompatibility(
+        TypeSerializerSnapshot<ItemEvent> old) {
+      return old instanceof Snapshot s && s.readVersion == VERSION
+          ? TypeSerializerSchemaCompatibility.compatibleAsIs()
+          : TypeSerializerSchemaCompatibility.incompatible();
     }
   }
 }

@@ -169,6 +169,22 @@ class EventSerializersTest {
     }
   }
 
+  @Test
+  void itemEventStateOfAnotherFormatIsRefusedAndOfThisOneAccepted() throws Exception {
+    TypeSerializerSnapshot<ItemEvent> current =
+        EventTypes.ITEM.createSerializer(new SerializerConfigImpl()).snapshotConfiguration();
+    // As a checkpoint writes and a restore reads it: the same version is compatible as it is.
+    DataOutputSerializer out = new DataOutputSerializer(64);
+    TypeSerializerSnapshot.writeVersionedSnapshot(out, current);
+    TypeSerializerSnapshot<ItemEvent> restored = TypeSerializerSnapshot.readVersionedSnapshot(
+        new DataInputDeserializer(out.getCopyOfBuffer()), getClass().getClassLoader());
+    assertThat(current.resolveSchemaCompatibility(restored).isCompatibleAsIs()).isTrue();
+    // A snapshot of version 3, as the StringValue format's SimpleTypeSerializerSnapshot wrote it.
+    ItemEventSerializer.Snapshot older = new ItemEventSerializer.Snapshot();
+    older.readSnapshot(3, new DataInputDeserializer(new byte[0]), getClass().getClassLoader());
+    assertThat(current.resolveSchemaCompatibility(older).isIncompatible()).isTrue();
+  }
+
   private static <T> List<T> roundTrip(TypeInformation<T> type, List<T> records) throws Exception {
     TypeSerializer<T> s = type.createSerializer(new SerializerConfigImpl());
     DataOutputSerializer out = new DataOutputSerializer(64);
