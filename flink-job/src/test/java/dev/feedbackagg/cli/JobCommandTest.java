@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.feedbackagg.core.Loss;
 import dev.feedbackagg.io.InputFormat;
+import dev.feedbackagg.job.FeedbackAggregationJob;
 import dev.feedbackagg.job.JobConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -33,6 +35,22 @@ class JobCommandTest {
     cl.setErr(new PrintWriter(err));
     int code = cl.execute(args);
     return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void sinksBatchUnlessTheUserSetsTheBatching() {
+    JobConfig defaults = parse("--kafka-property", "security.protocol=SSL");
+    Properties p = FeedbackAggregationJob.producerProperties(defaults, defaults.kafkaClientProperties());
+    assertThat(p.getProperty("batch.size")).isEqualTo("262144");
+    assertThat(p.getProperty("linger.ms")).isEqualTo("20");
+    assertThat(p.getProperty("security.protocol")).isEqualTo("SSL");
+    assertThat(p.getProperty("transaction.timeout.ms"))
+        .isEqualTo(Long.toString(defaults.transactionTimeout().toMillis()));
+
+    JobConfig own = parse("--kafka-property", "batch.size=16384", "--kafka-property", "linger.ms=0");
+    Properties q = FeedbackAggregationJob.producerProperties(own, own.kafkaClientProperties());
+    assertThat(q.getProperty("batch.size")).isEqualTo("16384");
+    assertThat(q.getProperty("linger.ms")).isEqualTo("0");
   }
 
   @Test

@@ -130,6 +130,8 @@ final class ThroughputBench {
         .option("--parallelism", "2", "parallelism of both jobs")
         .option("--outcome-timeout", "1h", "the real job's --outcome-timeout (its default, 7d, keeps every"
             + " unrevealed item of the topic in state; crowd reveals outcomes 5 min after the close)")
+        .option("--job-args", "", "extra arguments of the real job, space-separated (e.g. --kafka-property"
+            + " batch.size=262144)")
         .option("--job-timeout", "10m", "a job running longer is cancelled and the harness fails")
         .option("--reports-topic", "", "reuse this filled reports topic (its outcomes topic: --outcomes-topic)")
         .option("--outcomes-topic", "", "with --reports-topic")
@@ -213,6 +215,10 @@ final class ThroughputBench {
       args.addAll(List.of("--outcomes-topic", outcomesTopic, "--regret-topic", name + ".regret",
           "--weights-topic", name + ".labeler-weights", "--dlq-topic", name + ".dlq",
           "--outcome-timeout", a.get("--outcome-timeout")));
+      String extra = a.get("--job-args").trim();
+      if (!extra.isEmpty()) {
+        args.addAll(List.of(extra.split("\\s+")));
+      }
     }
     args.addAll(List.of("--bootstrap-servers", kafka.bootstrap(), "--reports-topic", reportsTopic,
         "--aggregated-topic", name + ".aggregated", "--group-id", name, "--transactional-id-prefix", name,
