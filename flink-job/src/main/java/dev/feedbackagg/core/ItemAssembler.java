@@ -131,9 +131,12 @@ public final class ItemAssembler {
       state.responseAId = report.getResponseAId();
       state.responseBId = report.getResponseBId();
     }
+    // New arrays, not changed in place: a checkpoint's copy of the state may share the old ones.
     int n = state.labelerIds.length;
-    state.labelerIds = Arrays.copyOf(state.labelerIds, n + 1);
-    state.labelerIds[n] = labeler;
+    String[] ids = new String[n + 1]; // not Arrays.copyOf: no reflective array creation
+    System.arraycopy(state.labelerIds, 0, ids, 0, n);
+    ids[n] = labeler;
+    state.labelerIds = ids;
     state.reports = Arrays.copyOf(state.reports, n + 1);
     state.reports[n] = report.getPreference();
     if (n + 1 >= state.expectedLabels) {
@@ -143,19 +146,9 @@ public final class ItemAssembler {
   }
 
   private void close(ItemState state, long time, CloseReason reason, ItemOutput out) {
-    int n = state.labelerIds.length;
-    Integer[] order = new Integer[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    String[] ids = state.labelerIds;
-    Arrays.sort(order, (a, b) -> ids[a].compareTo(ids[b]));
-    String[] sortedIds = new String[n];
-    double[] sortedReports = new double[n];
-    for (int i = 0; i < n; i++) {
-      sortedIds[i] = ids[order[i]];
-      sortedReports[i] = state.reports[order[i]];
-    }
+    String[] sortedIds = state.labelerIds.clone();
+    double[] sortedReports = state.reports.clone();
+    sortByLabeler(sortedIds, sortedReports);
     ItemEvent close =
         ItemEvent.close(state.cohort, state.promptId, state.responseAId, state.responseBId, time,
             reason, sortedIds, sortedReports);
@@ -169,6 +162,41 @@ public final class ItemAssembler {
     state.labelerIds = new String[0];
     state.reports = new double[0];
     state.cleanupTime = saturatingAdd(time, policy.graceMs());
+  }
+
+  /**
+   * Sorts the labeler ids, and their reports with them, by id. An item's ids are distinct, so the
+   * order is the same whatever the algorithm: insertion sort for the few labels of an item, a
+   * sort of indices when there are many.
+   */
+  static void sortByLabeler(String[] ids, double[] reports) {
+    int n = ids.length;
+    if (n <= 32) {
+      for (int i = 1; i < n; i++) {
+        String id = ids[i];
+        double r = reports[i];
+        int j = i - 1;
+        while (j >= 0 && ids[j].compareTo(id) > 0) {
+          ids[j + 1] = ids[j];
+          reports[j + 1] = reports[j];
+          j--;
+        }
+        ids[j + 1] = id;
+        reports[j + 1] = r;
+      }
+      return;
+    }
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    String[] byIndex = ids.clone();
+    double[] reportByIndex = reports.clone();
+    Arrays.sort(order, (a, b) -> byIndex[a].compareTo(byIndex[b]));
+    for (int i = 0; i < n; i++) {
+      ids[i] = byIndex[order[i]];
+      reports[i] = reportByIndex[order[i]];
+    }
   }
 
   private static ItemState newState(String cohort, String promptId) {

@@ -300,4 +300,30 @@ class ItemAssemblerTest {
     reports(11, rep("c", 0.3, 11));
     assertThat(onlyClose().labelerIds).containsExactly("a", "b", "c");
   }
+
+  /** Both algorithms of sortByLabeler (a few ids, many ids) against a TreeMap of id to report. */
+  @Test
+  void sortsLabelersWithTheirReports() {
+    long seed = Long.getLong("test.seed", System.nanoTime());
+    java.util.Random rnd = new java.util.Random(seed);
+    for (int round = 0; round < 400; round++) {
+      int n = rnd.nextInt(80);
+      java.util.Map<String, Double> byId = new java.util.TreeMap<>();
+      while (byId.size() < n) {
+        byId.put("w" + rnd.nextInt(1000), rnd.nextDouble());
+      }
+      List<String> shuffled = new ArrayList<>(byId.keySet());
+      java.util.Collections.shuffle(shuffled, rnd);
+      String[] ids = shuffled.toArray(new String[0]);
+      double[] reports = new double[n];
+      for (int i = 0; i < n; i++) {
+        reports[i] = byId.get(ids[i]);
+      }
+      ItemAssembler.sortByLabeler(ids, reports);
+      assertThat(ids).as("seed %d, n %d", seed, n).containsExactlyElementsOf(byId.keySet());
+      for (int i = 0; i < n; i++) {
+        assertThat(reports[i]).as("seed %d, n %d, %s", seed, n, ids[i]).isEqualTo(byId.get(ids[i]));
+      }
+    }
+  }
 }

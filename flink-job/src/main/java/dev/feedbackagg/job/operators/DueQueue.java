@@ -4,7 +4,9 @@ import java.util.Arrays;
 
 /**
  * A min-heap of (due time, entry), ties in insertion order, over parallel arrays: the times the
- * sift compares sit next to each other in memory, not behind one object per element. An entry may
+ * sift compares sit next to each other in memory, not behind one object per element. Four
+ * children per node: half the levels of a binary heap, so a poll, the hot call (every element is
+ * polled once), walks half as many cache lines down, and a node's children share one or two. An entry may
  * be queued more than once; the caller tells a stale element from a live one when it polls (here:
  * the item's registered time no longer equals the element's). Not thread-safe.
  *
@@ -36,7 +38,7 @@ final class DueQueue<T> {
     long seq = inserted++;
     int i = size++;
     while (i > 0) {
-      int parent = (i - 1) >>> 1;
+      int parent = (i - 1) >>> 2;
       if (!before(time, seq, times[parent], order[parent])) {
         break;
       }
@@ -55,21 +57,26 @@ final class DueQueue<T> {
     long seq = order[last];
     Object entry = entries[last];
     entries[last] = null;
-    if (last > 0) {
-      int i = 0;
-      int half = last >>> 1;
-      while (i < half) {
-        int child = 2 * i + 1;
-        int right = child + 1;
-        if (right < last && before(times[right], order[right], times[child], order[child])) {
-          child = right;
-        }
-        if (!before(times[child], order[child], time, seq)) {
-          break;
-        }
-        set(i, times[child], order[child], entries[child]);
-        i = child;
+    int i = 0;
+    while (true) {
+      int first = 4 * i + 1;
+      if (first >= last) {
+        break;
       }
+      int end = Math.min(first + 4, last);
+      int child = first;
+      for (int c = first + 1; c < end; c++) {
+        if (before(times[c], order[c], times[child], order[child])) {
+          child = c;
+        }
+      }
+      if (!before(times[child], order[child], time, seq)) {
+        break;
+      }
+      set(i, times[child], order[child], entries[child]);
+      i = child;
+    }
+    if (last > 0) {
       set(i, time, seq, entry);
     }
     return top;

@@ -5,7 +5,6 @@ import dev.feedbackagg.core.ItemState;
 import dev.feedbackagg.core.OutcomeEvent;
 import dev.feedbackagg.core.ReportEvent;
 import dev.feedbackagg.core.SourcedRecord;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -66,8 +65,11 @@ public final class WindowState {
    */
   void add(ReportEvent r) {
     share(r.report);
-    reports = Arrays.copyOf(reports, reports.length + 1);
-    reports[reports.length - 1] = r;
+    int n = reports.length;
+    ReportEvent[] grown = new ReportEvent[n + 1]; // not Arrays.copyOf: no reflective array creation
+    System.arraycopy(reports, 0, grown, 0, n);
+    grown[n] = r;
+    reports = grown;
   }
 
   private void share(LabelerReport r) {
@@ -95,8 +97,11 @@ public final class WindowState {
   }
 
   void add(OutcomeEvent o) {
-    outcomes = Arrays.copyOf(outcomes, outcomes.length + 1);
-    outcomes[outcomes.length - 1] = o;
+    int n = outcomes.length;
+    OutcomeEvent[] grown = new OutcomeEvent[n + 1];
+    System.arraycopy(outcomes, 0, grown, 0, n);
+    grown[n] = o;
+    outcomes = grown;
   }
 
   boolean isEmpty() {
@@ -113,20 +118,38 @@ public final class WindowState {
 
   /** Removes and returns the buffered reports with time ts, in arrival order. */
   List<ReportEvent> takeReports(long ts) {
-    List<ReportEvent> at = at(reports, ts);
-    if (!at.isEmpty()) {
-      reports = rest(reports, ts, NO_REPORTS);
+    int at = count(reports, ts);
+    if (at == 0) {
+      return List.of();
     }
-    return at;
+    if (at == reports.length) { // the usual case: one report, due now
+      List<ReportEvent> all = Arrays.asList(reports);
+      reports = NO_REPORTS;
+      return all;
+    }
+    ReportEvent[] due = new ReportEvent[at];
+    ReportEvent[] rest = new ReportEvent[reports.length - at];
+    split(reports, ts, due, rest);
+    reports = rest;
+    return Arrays.asList(due);
   }
 
   /** Removes and returns the buffered outcomes with time ts, in arrival order. */
   List<OutcomeEvent> takeOutcomes(long ts) {
-    List<OutcomeEvent> at = at(outcomes, ts);
-    if (!at.isEmpty()) {
-      outcomes = rest(outcomes, ts, NO_OUTCOMES);
+    int at = count(outcomes, ts);
+    if (at == 0) {
+      return List.of();
     }
-    return at;
+    if (at == outcomes.length) {
+      List<OutcomeEvent> all = Arrays.asList(outcomes);
+      outcomes = NO_OUTCOMES;
+      return all;
+    }
+    OutcomeEvent[] due = new OutcomeEvent[at];
+    OutcomeEvent[] rest = new OutcomeEvent[outcomes.length - at];
+    split(outcomes, ts, due, rest);
+    outcomes = rest;
+    return Arrays.asList(due);
   }
 
   private static long earliest(SourcedRecord<?>[] inputs) {
@@ -137,23 +160,26 @@ public final class WindowState {
     return t;
   }
 
-  private static <T extends SourcedRecord<?>> List<T> at(T[] inputs, long ts) {
-    List<T> at = new ArrayList<>(inputs.length);
-    for (T i : inputs) {
+  private static int count(SourcedRecord<?>[] inputs, long ts) {
+    int n = 0;
+    for (SourcedRecord<?> i : inputs) {
       if (i.time() == ts) {
-        at.add(i);
+        n++;
       }
     }
-    return at;
+    return n;
   }
 
-  private static <T extends SourcedRecord<?>> T[] rest(T[] inputs, long ts, T[] none) {
-    List<T> rest = new ArrayList<>(inputs.length);
+  /** The inputs with time ts into due, the others into rest, each in arrival order. */
+  private static <T extends SourcedRecord<?>> void split(T[] inputs, long ts, T[] due, T[] rest) {
+    int d = 0;
+    int r = 0;
     for (T i : inputs) {
-      if (i.time() != ts) {
-        rest.add(i);
+      if (i.time() == ts) {
+        due[d++] = i;
+      } else {
+        rest[r++] = i;
       }
     }
-    return rest.isEmpty() ? none : rest.toArray(none);
   }
 }

@@ -10,11 +10,37 @@ import org.junit.jupiter.api.Test;
 class WindowStateTest {
 
   private static ReportEvent report(String labeler, String promptId, String responseB) {
+    return report(labeler, promptId, responseB, 10L);
+  }
+
+  private static ReportEvent report(String labeler, String promptId, String responseB, long time) {
     // new String: each report brings its own copies, as when decoded off the network
     return new ReportEvent(
         new LabelerReport(new String("r-" + labeler), new String("c"), new String(promptId),
-            new String("a"), new String(responseB), new String(labeler), 0.5, 3, 10L),
+            new String("a"), new String(responseB), new String(labeler), 0.5, 3, time),
         "reports", 0, 0);
+  }
+
+  @Test
+  void takesTheInputsOfOneTimeInArrivalOrderAndKeepsTheRest() {
+    WindowState w = new WindowState();
+    ReportEvent a = report("l1", "p", "b", 20L);
+    ReportEvent b = report("l2", "p", "b", 10L);
+    ReportEvent c = report("l3", "p", "b", 20L);
+    ReportEvent d = report("l4", "p", "b", 30L);
+    w.add(a);
+    w.add(b);
+    w.add(c);
+    w.add(d);
+    assertThat(w.earliestInput()).isEqualTo(10L);
+    assertThat(w.takeReports(15L)).isEmpty();
+    assertThat(w.takeReports(20L)).containsExactly(a, c);
+    assertThat(w.reports).containsExactly(b, d);
+    assertThat(w.takeReports(10L)).containsExactly(b);
+    assertThat(w.takeReports(30L)).containsExactly(d);
+    assertThat(w.reports).isEmpty();
+    assertThat(w.isEmpty()).isTrue();
+    assertThat(w.takeOutcomes(30L)).isEmpty();
   }
 
   @Test
