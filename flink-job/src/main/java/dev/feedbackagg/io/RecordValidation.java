@@ -70,10 +70,11 @@ public final class RecordValidation {
 
   /** OUT_OF_RANGE when NaN, infinite, or outside [0,1]; MISSING_FIELD when null. */
   public static Problem probability(String field, Double value) {
-    if (value == null) {
-      return present(field, null);
-    }
-    double v = value;
+    return value == null ? present(field, null) : probability(field, value.doubleValue());
+  }
+
+  /** OUT_OF_RANGE when NaN, infinite, or outside [0,1] (the records' fields: no boxing). */
+  public static Problem probability(String field, double v) {
     return v >= 0.0 && v <= 1.0 // false for NaN
         ? null
         : new Problem(DeadLetterReason.OUT_OF_RANGE, field + ": " + v + " is not in [0,1]");
@@ -88,9 +89,11 @@ public final class RecordValidation {
 
   /** event_time: epoch milliseconds, not negative. */
   public static Problem eventTime(Long value) {
-    if (value == null) {
-      return present("event_time", null);
-    }
+    return value == null ? present("event_time", null) : eventTime(value.longValue());
+  }
+
+  /** event_time: epoch milliseconds, not negative (the records' field: no boxing). */
+  public static Problem eventTime(long value) {
     return value >= 0
         ? null
         : new Problem(DeadLetterReason.OUT_OF_RANGE, "event_time: " + value + " is negative");

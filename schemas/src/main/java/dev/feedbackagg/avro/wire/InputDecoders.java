@@ -51,26 +51,28 @@ public final class InputDecoders {
    * preference (double), expected_labels (union null, int), event_time (long).
    */
   public static LabelerReport report(BinaryReader in, StringCache cache) throws WireFormatException {
-    String reportId = in.readString();
-    String cohort = in.readString(cache);
-    String promptId = in.readString();
-    String responseA = in.readString();
-    String responseB = in.readString();
-    String labeler = in.readString(cache);
-    double preference = in.readDouble();
-    Integer expected = in.readIndex(2) == 0 ? null : in.readInt();
-    long eventTime = in.readLong();
-    return new LabelerReport(
-        reportId, cohort, promptId, responseA, responseB, labeler, preference, expected, eventTime);
+    // Setters, not the all-fields constructor: that one takes the double and the long boxed.
+    LabelerReport r = new LabelerReport();
+    r.setReportId(in.readString());
+    r.setCohort(in.readString(cache));
+    r.setPromptId(in.readString());
+    r.setResponseAId(in.readString());
+    r.setResponseBId(in.readString());
+    r.setLabelerId(in.readString(cache));
+    r.setPreference(in.readDouble());
+    r.setExpectedLabels(in.readIndex(2) == 0 ? null : in.readInt());
+    r.setEventTime(in.readLong());
+    return r;
   }
 
   /** PreferenceOutcome: cohort, prompt_id (string), outcome (double), source (enum), event_time (long). */
   public static PreferenceOutcome outcome(BinaryReader in, StringCache cache) throws WireFormatException {
-    String cohort = in.readString(cache);
-    String promptId = in.readString();
-    double outcome = in.readDouble();
-    OutcomeSource source = SOURCES[in.readIndex(SOURCES.length)];
-    long eventTime = in.readLong();
-    return new PreferenceOutcome(cohort, promptId, outcome, source, eventTime);
+    PreferenceOutcome o = new PreferenceOutcome();
+    o.setCohort(in.readString(cache));
+    o.setPromptId(in.readString());
+    o.setOutcome(in.readDouble());
+    o.setSource(SOURCES[in.readIndex(SOURCES.length)]);
+    o.setEventTime(in.readLong());
+    return o;
   }
 }
