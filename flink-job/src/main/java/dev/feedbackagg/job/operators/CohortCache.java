@@ -12,7 +12,6 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * One cohort's mechanism state in plain heap structures (the core's {@link InMemoryCohortStore}),
@@ -31,8 +30,11 @@ import java.util.TreeMap;
  * bookkeeping on the hot path.
  */
 final class CohortCache extends InMemoryCohortStore implements EventBuffer {
-  /** Item events waiting for the watermark, by event time. */
-  private final TreeMap<Long, List<ItemEvent>> buffer = new TreeMap<>();
+  /**
+   * Item events waiting for the watermark, by event time: a heap, not a sorted map, as they come
+   * almost in time order and each leaves once (no boxed time, no tree rebalancing per event).
+   */
+  private final DueQueue<ItemEvent> buffer = new DueQueue<>();
 
   /** The cohort's registered wake-up timer, or {@link Long#MIN_VALUE}. */
   long timer = Long.MIN_VALUE;
@@ -53,7 +55,7 @@ final class CohortCache extends InMemoryCohortStore implements EventBuffer {
   private boolean allPendingDirty;
 
   void buffer(ItemEvent e) {
-    buffer.computeIfAbsent(e.time, t -> new ArrayList<>(4)).add(e);
+    buffer.add(e.time, e);
     dirtyBuffer = true;
   }
 
@@ -64,8 +66,8 @@ final class CohortCache extends InMemoryCohortStore implements EventBuffer {
   long nextDue() {
     long due = Long.MAX_VALUE;
     boolean any = false;
-    if (!buffer.isEmpty()) {
-      due = buffer.firstKey();
+    if (buffer.size() > 0) {
+      due = buffer.peekTime();
       any = true;
     }
     long expiry = nextExpiry();
@@ -83,29 +85,32 @@ final class CohortCache extends InMemoryCohortStore implements EventBuffer {
 
   @Override
   public boolean isEmpty() {
-    return buffer.isEmpty();
+    return buffer.size() == 0;
   }
 
   @Override
   public long firstTime() {
-    return buffer.firstKey();
+    return buffer.peekTime();
   }
 
   @Override
   public List<ItemEvent> takeFirst() {
     dirtyBuffer = true;
-    return buffer.pollFirstEntry().getValue();
+    long t = buffer.peekTime();
+    List<ItemEvent> at = new ArrayList<>(4);
+    do {
+      at.add(buffer.poll());
+    } while (buffer.size() > 0 && buffer.peekTime() == t);
+    return at;
   }
 
   boolean hasBuffered() {
-    return !buffer.isEmpty();
+    return buffer.size() > 0;
   }
 
   /** Everything buffered, in time order. */
   List<ItemEvent> buffered() {
-    List<ItemEvent> all = new ArrayList<>();
-    buffer.values().forEach(all::addAll);
-    return all;
+    return buffer.inOrder();
   }
 
   @Override

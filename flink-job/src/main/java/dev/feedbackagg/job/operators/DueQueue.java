@@ -82,6 +82,21 @@ final class DueQueue<T> {
     return top;
   }
 
+  /** Every entry, earliest time first, ties in insertion order; the queue is not changed. */
+  @SuppressWarnings("unchecked")
+  java.util.List<T> inOrder() {
+    DueQueue<T> copy = new DueQueue<>();
+    copy.times = Arrays.copyOf(times, Math.max(size, 1));
+    copy.order = Arrays.copyOf(order, Math.max(size, 1));
+    copy.entries = Arrays.copyOf(entries, Math.max(size, 1));
+    copy.size = size;
+    java.util.List<T> all = new java.util.ArrayList<>(size);
+    while (copy.size > 0) {
+      all.add(copy.poll());
+    }
+    return all;
+  }
+
   void clear() {
     Arrays.fill(entries, 0, size, null);
     size = 0;

@@ -24,6 +24,14 @@ class DueQueueTest {
       int id = 0;
       int ops = rnd.nextInt(3_000);
       for (int op = 0; op < ops; op++) {
+        if (op % 97 == 0) { // the listing in order leaves the queue as it was
+          java.util.List<Integer> ids = new java.util.ArrayList<>();
+          PriorityQueue<Element> copy = new PriorityQueue<>(expected);
+          while (!copy.isEmpty()) {
+            ids.add(copy.poll().id);
+          }
+          assertThat(queue.inOrder()).as("seed %d", seed).isEqualTo(ids);
+        }
         if (expected.isEmpty() || rnd.nextInt(100) < 60) {
           long time = rnd.nextInt(timeRange) - timeRange / 2;
           queue.add(time, id);
