@@ -23,6 +23,9 @@
 #                            parent-first class loading, so that the JIT compiles the jobs' code once
 #                            per TaskManager, not once per job run (as in application mode); needs a
 #                            cluster this script starts (stop a running one first)
+#   --job-args "ARGS"        e2e: extra arguments of the real job (e.g. "--kafka-property linger.ms=5")
+#   --baseline-args "ARGS"   e2e: extra arguments of the plain average, e.g. the real job's producer
+#                            batching: "--producer-property batch.size=262144 --producer-property linger.ms=20"
 #   --results FILE           where the tables are written [benchmarks/target/results/run-TIME.txt]
 #
 # Kafka and Flink: deploy/local/up.sh starts them, or they are reused when they run; whatever this
@@ -43,7 +46,7 @@ if [[ $# -gt 0 && $1 != -* ]]; then
   shift
 fi
 rounds=3 warmup_rounds=1 reports=2000000 checkpoint=5s parallelism=2 rate=4000 measure=30s
-build=1 results="" warm_classpath=""
+build=1 results="" warm_classpath="" job_args="" baseline_args=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --rounds) rounds=$2; shift 2 ;;
@@ -57,6 +60,8 @@ while [[ $# -gt 0 ]]; do
     --no-build) build=""; shift ;;
     --warm-classpath) warm_classpath=1; shift ;;
     --results) results=$2; shift 2 ;;
+    --job-args) job_args=$2; shift 2 ;;
+    --baseline-args) baseline_args=$2; shift 2 ;;
     -h | --help) sed -n '2,/^set -euo pipefail/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
@@ -167,7 +172,8 @@ section_e2e() {
   harness throughput --bootstrap-servers "$BOOTSTRAP" --rest "$REST" \
     --job-jar "$JOB_JAR" --baseline-jar "$BASELINE_JAR" --kafka-lib "$KAFKA_LIB" \
     --reports "$reports" --rounds "$rounds" --warmup-rounds "$warmup_rounds" \
-    --checkpoint-interval "$checkpoint" --parallelism "$parallelism"
+    --checkpoint-interval "$checkpoint" --parallelism "$parallelism" \
+    --job-args "$job_args" --baseline-args "$baseline_args"
 }
 
 section_latency() {

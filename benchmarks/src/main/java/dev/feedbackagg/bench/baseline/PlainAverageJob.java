@@ -56,6 +56,8 @@ public final class PlainAverageJob {
     int parallelism;
     String transactionalIdPrefix = "plain-average";
     Duration transactionTimeout = Duration.ofMinutes(10);
+    /** The sink producer's extra properties (--producer-property KEY=VALUE; Kafka's defaults else). */
+    final Properties producerProperties = new Properties();
 
     static Options parse(String[] args) {
       Options o = new Options();
@@ -96,6 +98,13 @@ public final class PlainAverageJob {
           case "--parallelism" -> o.parallelism = Integer.parseInt(value);
           case "--transactional-id-prefix" -> o.transactionalIdPrefix = value;
           case "--transaction-timeout" -> o.transactionTimeout = duration(value);
+          case "--producer-property" -> {
+            int kv = value.indexOf('=');
+            if (kv <= 0) {
+              throw new IllegalArgumentException("--producer-property: KEY=VALUE, not " + value);
+            }
+            o.producerProperties.setProperty(value.substring(0, kv), value.substring(kv + 1));
+          }
           default -> throw new IllegalArgumentException("unknown option " + name + "\n" + usage());
         }
       }
@@ -134,7 +143,8 @@ public final class PlainAverageJob {
       return "plain-average job options: --bootstrap-servers B --reports-topic T --aggregated-topic T"
           + " --group-id G [--bounded] [--expected-labels 5] [--checkpoint-interval 10s (0: none,"
           + " at-least-once sink)] [--state-backend hashmap|rocksdb] [--parallelism 0]"
-          + " [--transactional-id-prefix P] [--transaction-timeout 10m] [--job-name N]";
+          + " [--transactional-id-prefix P] [--transaction-timeout 10m] [--job-name N]"
+          + " [--producer-property KEY=VALUE (repeatable; the sink's producer, Kafka's defaults else)]";
     }
   }
 
@@ -192,6 +202,7 @@ public final class PlainAverageJob {
 
   static KafkaSink<AggregatedPreference> sink(Options o) {
     Properties producer = new Properties();
+    producer.putAll(o.producerProperties);
     producer.setProperty("transaction.timeout.ms", Long.toString(o.transactionTimeout.toMillis()));
     return KafkaSink.<AggregatedPreference>builder()
         .setBootstrapServers(o.bootstrapServers)

@@ -132,6 +132,9 @@ final class ThroughputBench {
             + " unrevealed item of the topic in state; crowd reveals outcomes 5 min after the close)")
         .option("--job-args", "", "extra arguments of the real job, space-separated (e.g. --kafka-property"
             + " batch.size=262144)")
+        .option("--baseline-args", "", "extra arguments of the plain-average job, space-separated (e.g."
+            + " --producer-property batch.size=262144 --producer-property linger.ms=20, the real job's"
+            + " producer defaults)")
         .option("--job-timeout", "10m", "a job running longer is cancelled and the harness fails")
         .option("--reports-topic", "", "reuse this filled reports topic (its outcomes topic: --outcomes-topic)")
         .option("--outcomes-topic", "", "with --reports-topic")
@@ -208,6 +211,10 @@ final class ThroughputBench {
     if (v == Variant.PLAIN) {
       entry = PLAIN_ENTRY;
       kafka.create(name + ".aggregated", 4);
+      String extra = a.get("--baseline-args").trim();
+      if (!extra.isEmpty()) {
+        args.addAll(List.of(extra.split("\\s+")));
+      }
     } else {
       entry = OURS_ENTRY;
       args.add("job");
@@ -316,6 +323,14 @@ final class ThroughputBench {
     out("jobs: parallelism %s, exactly-once (checkpoint every %s, transactional KafkaSink), --bounded;"
         + " rounds: %d, the first %d warm-up (shown, not in the medians); order rotates per round",
         a.get("--parallelism"), Args.jobDuration(a.duration("--checkpoint-interval")), rounds, warm);
+    out("producers: the real job's sinks batch.size=262144, linger.ms=20 (its defaults); the plain average's"
+        + " Kafka's defaults (16384, 5)");
+    if (!a.get("--job-args").isBlank()) {
+      out("extra arguments of the real job: %s", a.get("--job-args").trim());
+    }
+    if (!a.get("--baseline-args").isBlank()) {
+      out("extra arguments of the plain average: %s", a.get("--baseline-args").trim());
+    }
     out("reports/s = reports / (FINISHED - RUNNING) from GET /jobs/ID; raw read = reports / fetch.time.ms"
         + " of one ConsumerPerformance consumer (read_committed)");
     StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-32s", "variant (reports/s)"));
