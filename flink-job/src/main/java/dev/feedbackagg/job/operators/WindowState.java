@@ -7,6 +7,7 @@ import dev.feedbackagg.core.ReportEvent;
 import dev.feedbackagg.core.SourcedRecord;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * Everything ItemWindow keeps for one item, in one state entry: the item as the assembler left it,
@@ -118,38 +119,22 @@ public final class WindowState {
 
   /** Removes and returns the buffered reports with time ts, in arrival order. */
   List<ReportEvent> takeReports(long ts) {
-    int at = count(reports, ts);
-    if (at == 0) {
+    Split<ReportEvent> s = split(reports, ts, NO_REPORTS, ReportEvent[]::new);
+    if (s == null) {
       return List.of();
     }
-    if (at == reports.length) { // the usual case: one report, due now
-      List<ReportEvent> all = Arrays.asList(reports);
-      reports = NO_REPORTS;
-      return all;
-    }
-    ReportEvent[] due = new ReportEvent[at];
-    ReportEvent[] rest = new ReportEvent[reports.length - at];
-    split(reports, ts, due, rest);
-    reports = rest;
-    return Arrays.asList(due);
+    reports = s.rest;
+    return Arrays.asList(s.due);
   }
 
   /** Removes and returns the buffered outcomes with time ts, in arrival order. */
   List<OutcomeEvent> takeOutcomes(long ts) {
-    int at = count(outcomes, ts);
-    if (at == 0) {
+    Split<OutcomeEvent> s = split(outcomes, ts, NO_OUTCOMES, OutcomeEvent[]::new);
+    if (s == null) {
       return List.of();
     }
-    if (at == outcomes.length) {
-      List<OutcomeEvent> all = Arrays.asList(outcomes);
-      outcomes = NO_OUTCOMES;
-      return all;
-    }
-    OutcomeEvent[] due = new OutcomeEvent[at];
-    OutcomeEvent[] rest = new OutcomeEvent[outcomes.length - at];
-    split(outcomes, ts, due, rest);
-    outcomes = rest;
-    return Arrays.asList(due);
+    outcomes = s.rest;
+    return Arrays.asList(s.due);
   }
 
   private static long earliest(SourcedRecord<?>[] inputs) {
@@ -170,8 +155,24 @@ public final class WindowState {
     return n;
   }
 
-  /** The inputs with time ts into due, the others into rest, each in arrival order. */
-  private static <T extends SourcedRecord<?>> void split(T[] inputs, long ts, T[] due, T[] rest) {
+  /** The inputs with time ts, and the others, each in arrival order. */
+  private record Split<T>(T[] due, T[] rest) {}
+
+  /**
+   * The inputs split by whether their time is ts, or null when none is; when all are (the usual
+   * case: one report, due now), the array itself is the due part and none the rest.
+   */
+  private static <T extends SourcedRecord<?>> Split<T> split(
+      T[] inputs, long ts, T[] none, IntFunction<T[]> newArray) {
+    int at = count(inputs, ts);
+    if (at == 0) {
+      return null;
+    }
+    if (at == inputs.length) {
+      return new Split<>(inputs, none);
+    }
+    T[] due = newArray.apply(at); // not Arrays.copyOf: no reflective array creation
+    T[] rest = newArray.apply(inputs.length - at);
     int d = 0;
     int r = 0;
     for (T i : inputs) {
@@ -181,5 +182,6 @@ public final class WindowState {
         rest[r++] = i;
       }
     }
+    return new Split<>(due, rest);
   }
 }
