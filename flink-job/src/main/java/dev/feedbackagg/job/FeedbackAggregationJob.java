@@ -13,6 +13,7 @@ import dev.feedbackagg.io.InputFormat;
 import dev.feedbackagg.io.OutcomeDeserializer;
 import dev.feedbackagg.io.ReportDeserializer;
 import dev.feedbackagg.job.operators.DeadLetterCounter;
+import dev.feedbackagg.job.operators.EventKey;
 import dev.feedbackagg.job.operators.ItemWindow;
 import dev.feedbackagg.job.operators.Mechanism;
 import dev.feedbackagg.job.operators.SplitDecoded;
@@ -90,16 +91,13 @@ public final class FeedbackAggregationJob {
     SingleOutputStreamOperator<ItemEvent> items =
         goodReports
             .connect(goodOutcomes)
-            .keyBy(
-                r -> ItemWindow.key(r.report.getCohort(), r.report.getPromptId()),
-                o -> ItemWindow.key(o.outcome.getCohort(), o.outcome.getPromptId()),
-                TypeInformation.of(String.class))
+            .keyBy(EventKey.reportItem(), EventKey.outcomeItem(), TypeInformation.of(String.class))
             .transform("ItemWindow", EventTypes.ITEM, new ItemWindow(config.items()))
             .uid("item-window");
 
     SingleOutputStreamOperator<AggregatedPreference> aggregated =
         items
-            .keyBy(e -> e.cohort, TypeInformation.of(String.class))
+            .keyBy(EventKey.cohort(), TypeInformation.of(String.class))
             .transform("Mechanism", TypeInformation.of(AggregatedPreference.class), new Mechanism(config.mechanism()))
             .uid("mechanism");
 

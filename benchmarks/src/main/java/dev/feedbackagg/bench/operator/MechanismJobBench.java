@@ -7,6 +7,7 @@ import dev.feedbackagg.core.InMemoryCohortStore;
 import dev.feedbackagg.core.ItemEvent;
 import dev.feedbackagg.core.MechanismConfig;
 import dev.feedbackagg.core.MechanismOutput;
+import dev.feedbackagg.job.operators.EventKey;
 import dev.feedbackagg.job.operators.Mechanism;
 import dev.feedbackagg.job.types.EventTypes;
 import java.nio.file.Files;
@@ -153,7 +154,7 @@ public final class MechanismJobBench {
               .assignTimestampsAndWatermarks(
                   WatermarkStrategy.<ItemEvent>forMonotonousTimestamps().withTimestampAssigner((e, t) -> e.time));
       KeyedStream<ItemEvent, String> byCohort =
-          DataStreamUtils.reinterpretAsKeyedStream(events, e -> e.cohort, Types.STRING);
+          DataStreamUtils.reinterpretAsKeyedStream(events, EventKey.cohort(), Types.STRING);
       SingleOutputStreamOperator<AggregatedPreference> out;
       if (mechanism) {
         MechanismConfig config = MechanismConfig.defaults().withMetricsIntervalMs(interval);

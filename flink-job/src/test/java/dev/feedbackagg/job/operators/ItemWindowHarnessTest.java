@@ -43,10 +43,8 @@ class ItemWindowHarnessTest {
   private static final long GRACE = 5_000L;
   private static final ItemPolicy POLICY = new ItemPolicy(3, TIMEOUT, GRACE);
 
-  private static final KeySelector<ReportEvent, String> REPORT_ITEM =
-      r -> ItemWindow.key(r.report.getCohort(), r.report.getPromptId());
-  private static final KeySelector<OutcomeEvent, String> OUTCOME_ITEM =
-      o -> ItemWindow.key(o.outcome.getCohort(), o.outcome.getPromptId());
+  private static final KeySelector<ReportEvent, String> REPORT_ITEM = EventKey.reportItem();
+  private static final KeySelector<OutcomeEvent, String> OUTCOME_ITEM = EventKey.outcomeItem();
 
   private KeyedTwoInputStreamOperatorTestHarness<String, ReportEvent, OutcomeEvent, ItemEvent> harness;
   private long nextOffset;

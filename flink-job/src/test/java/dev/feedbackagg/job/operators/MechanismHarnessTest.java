@@ -53,7 +53,7 @@ class MechanismHarnessTest {
   private static final MechanismConfig CONFIG =
       new MechanismConfig(ETA, Loss.BRIER, 0.0, 1, INTERVAL, OUTCOME_TIMEOUT);
 
-  private static final KeySelector<ItemEvent, String> BY_COHORT = e -> e.cohort;
+  private static final KeySelector<ItemEvent, String> BY_COHORT = EventKey.cohort();
 
   /** Where hand computations (exp, log in another order than the code) may differ in the last bits. */
   private static final Offset<Double> ROUNDING = within(1e-12);

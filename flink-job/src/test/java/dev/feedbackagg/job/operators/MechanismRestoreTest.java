@@ -233,7 +233,7 @@ class MechanismRestoreTest {
   private static final class Harness extends KeyedOneInputStreamOperatorTestHarness<String, ItemEvent,
       dev.feedbackagg.avro.AggregatedPreference> {
     Harness(StateBackend backend) throws Exception {
-      super(new Mechanism(CONFIG), e -> e.cohort, Types.STRING);
+      super(new Mechanism(CONFIG), EventKey.cohort(), Types.STRING);
       setStateBackend(backend);
     }
 
