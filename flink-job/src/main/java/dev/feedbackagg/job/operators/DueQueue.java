@@ -6,9 +6,9 @@ import java.util.Arrays;
  * A min-heap of (due time, entry), ties in insertion order, over parallel arrays: the times the
  * sift compares sit next to each other in memory, not behind one object per element. Four
  * children per node: half the levels of a binary heap, so a poll, the hot call (every element is
- * polled once), walks half as many cache lines down, and a node's children share one or two. An entry may
- * be queued more than once; the caller tells a stale element from a live one when it polls (here:
- * the item's registered time no longer equals the element's). Not thread-safe.
+ * polled once), walks half as many cache lines down, and a node's children share one or two. An
+ * entry may be queued more than once; the caller tells a stale element from a live one when it
+ * polls (ItemWindow: the item's registered time no longer equals the element's). Not thread-safe.
  *
  * @param <T> the entries
  */
@@ -95,11 +95,6 @@ final class DueQueue<T> {
       all.add(copy.poll());
     }
     return all;
-  }
-
-  void clear() {
-    Arrays.fill(entries, 0, size, null);
-    size = 0;
   }
 
   private static boolean before(long time, long seq, long otherTime, long otherSeq) {
