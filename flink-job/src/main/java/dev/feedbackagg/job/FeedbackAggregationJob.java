@@ -208,10 +208,10 @@ public final class FeedbackAggregationJob {
   }
 
   /** Producer batches of up to 256 KiB (Kafka's default: 16 KiB), unless the user set batch.size. */
-  static final String BATCH_SIZE = "262144";
+  public static final String BATCH_SIZE = "262144";
 
   /** How long a producer waits to fill a batch (Kafka's default: 5 ms), unless the user set linger.ms. */
-  static final String LINGER_MS = "20";
+  public static final String LINGER_MS = "20";
 
   /**
    * The sinks' producer properties: this job's batching defaults, then the user's Kafka client

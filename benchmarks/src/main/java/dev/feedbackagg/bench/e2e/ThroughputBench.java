@@ -1,6 +1,7 @@
 package dev.feedbackagg.bench.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.feedbackagg.job.FeedbackAggregationJob;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -203,6 +204,12 @@ final class ThroughputBench {
     log("%s (%.1f s, generation included)", out, (System.nanoTime() - t0) / 1e9);
   }
 
+  /** The space-separated arguments of an option such as --job-args; none when it is blank. */
+  private List<String> extraArgs(String option) {
+    String extra = a.get(option).trim();
+    return extra.isEmpty() ? List.of() : List.of(extra.split("\\s+"));
+  }
+
   private Run job(Variant v, int round, String jarId, String reportsTopic, String outcomesTopic, String backend)
       throws Exception {
     String name = prefix + "-r" + round + "-" + v.key;
@@ -211,10 +218,7 @@ final class ThroughputBench {
     if (v == Variant.PLAIN) {
       entry = PLAIN_ENTRY;
       kafka.create(name + ".aggregated", 4);
-      String extra = a.get("--baseline-args").trim();
-      if (!extra.isEmpty()) {
-        args.addAll(List.of(extra.split("\\s+")));
-      }
+      args.addAll(extraArgs("--baseline-args"));
     } else {
       entry = OURS_ENTRY;
       args.add("job");
@@ -222,10 +226,7 @@ final class ThroughputBench {
       args.addAll(List.of("--outcomes-topic", outcomesTopic, "--regret-topic", name + ".regret",
           "--weights-topic", name + ".labeler-weights", "--dlq-topic", name + ".dlq",
           "--outcome-timeout", a.get("--outcome-timeout")));
-      String extra = a.get("--job-args").trim();
-      if (!extra.isEmpty()) {
-        args.addAll(List.of(extra.split("\\s+")));
-      }
+      args.addAll(extraArgs("--job-args"));
     }
     args.addAll(List.of("--bootstrap-servers", kafka.bootstrap(), "--reports-topic", reportsTopic,
         "--aggregated-topic", name + ".aggregated", "--group-id", name, "--transactional-id-prefix", name,
@@ -323,8 +324,8 @@ final class ThroughputBench {
     out("jobs: parallelism %s, exactly-once (checkpoint every %s, transactional KafkaSink), --bounded;"
         + " rounds: %d, the first %d warm-up (shown, not in the medians); order rotates per round",
         a.get("--parallelism"), Args.jobDuration(a.duration("--checkpoint-interval")), rounds, warm);
-    out("producers: the real job's sinks batch.size=262144, linger.ms=20 (its defaults); the plain average's"
-        + " Kafka's defaults (16384, 5)");
+    out("producers: the real job's sinks batch.size=%s, linger.ms=%s (its defaults); the plain average's"
+        + " Kafka's defaults (16384, 5)", FeedbackAggregationJob.BATCH_SIZE, FeedbackAggregationJob.LINGER_MS);
     if (!a.get("--job-args").isBlank()) {
       out("extra arguments of the real job: %s", a.get("--job-args").trim());
     }

@@ -66,11 +66,7 @@ public final class WindowState {
    */
   void add(ReportEvent r) {
     share(r.report);
-    int n = reports.length;
-    ReportEvent[] grown = new ReportEvent[n + 1]; // not Arrays.copyOf: no reflective array creation
-    System.arraycopy(reports, 0, grown, 0, n);
-    grown[n] = r;
-    reports = grown;
+    reports = append(reports, r, ReportEvent[]::new);
   }
 
   private void share(LabelerReport r) {
@@ -98,11 +94,7 @@ public final class WindowState {
   }
 
   void add(OutcomeEvent o) {
-    int n = outcomes.length;
-    OutcomeEvent[] grown = new OutcomeEvent[n + 1];
-    System.arraycopy(outcomes, 0, grown, 0, n);
-    grown[n] = o;
-    outcomes = grown;
+    outcomes = append(outcomes, o, OutcomeEvent[]::new);
   }
 
   boolean isEmpty() {
@@ -135,6 +127,15 @@ public final class WindowState {
     }
     outcomes = s.rest;
     return Arrays.asList(s.due);
+  }
+
+  /** A new array: inputs and then x (the old array may be shared with a checkpoint's copy). */
+  private static <T> T[] append(T[] inputs, T x, IntFunction<T[]> newArray) {
+    int n = inputs.length;
+    T[] grown = newArray.apply(n + 1); // not Arrays.copyOf: no reflective array creation
+    System.arraycopy(inputs, 0, grown, 0, n);
+    grown[n] = x;
+    return grown;
   }
 
   private static long earliest(SourcedRecord<?>[] inputs) {
