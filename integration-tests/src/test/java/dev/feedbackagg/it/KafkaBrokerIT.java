@@ -110,9 +110,12 @@ class KafkaBrokerIT {
 
     /**
      * Reads the whole topic with read_committed, from the beginning up to the last stable offset of
-     * every partition (so "everything" is defined by the broker, not by a quiet period).
+     * every partition (so "everything" is defined by the broker, not by a quiet period), once the
+     * markers of the transactions already committed or aborted are written: commitTransaction
+     * returns before they are.
      */
     private static List<ConsumerRecord<String, String>> readCommitted(KafkaBroker broker) {
+        KafkaIo.awaitNoOpenTransactions(broker.bootstrapServers(), TOPIC);
         Properties config = new Properties();
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString());

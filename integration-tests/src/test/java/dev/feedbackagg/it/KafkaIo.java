@@ -109,6 +109,36 @@ final class KafkaIo {
     }
 
     /**
+     * Waits until no transaction is open on any partition of the topic: until the last stable
+     * offsets have reached the high watermarks taken at the call. A producer's commitTransaction
+     * returns once the coordinator has logged the commit; the markers that make the records readable
+     * with read_committed are written to the partitions after that. A read_committed consumer placed
+     * at the last stable offsets moves past a marker only when the broker has it, so the wait is on
+     * the broker's fetch, not on a clock. Throws when a transaction stays open longer than
+     * {@link #CLIENT_TIMEOUT} (far below the transaction timeouts the tests use, so a transaction
+     * left open is reported, not waited out).
+     */
+    static void awaitNoOpenTransactions(String bootstrap, String topic) {
+        Map<TopicPartition, Long> highWatermarks = endOffsets(bootstrap, topic, IsolationLevel.READ_UNCOMMITTED);
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap, IsolationLevel.READ_COMMITTED)) {
+            List<TopicPartition> partitions = partitions(consumer, topic);
+            consumer.assign(partitions);
+            consumer.endOffsets(partitions, CLIENT_TIMEOUT).forEach(consumer::seek);
+            Map<TopicPartition, Long> open = new HashMap<>(highWatermarks);
+            long deadline = System.nanoTime() + CLIENT_TIMEOUT.toNanos();
+            open.entrySet().removeIf(e -> consumer.position(e.getKey(), CLIENT_TIMEOUT) >= e.getValue());
+            while (!open.isEmpty()) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException("transactions on " + topic + " still open within " + CLIENT_TIMEOUT
+                            + ": last stable offsets did not reach the high watermarks " + open);
+                }
+                consumer.poll(Duration.ofMillis(200));
+                open.entrySet().removeIf(e -> consumer.position(e.getKey(), CLIENT_TIMEOUT) >= e.getValue());
+            }
+        }
+    }
+
+    /**
      * Every record of the topic from the beginning up to the end offsets at the time of the call,
      * partition by partition in offset order (partitions ascending).
      */

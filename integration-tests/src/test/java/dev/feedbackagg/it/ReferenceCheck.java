@@ -198,10 +198,12 @@ final class ReferenceCheck {
     /**
      * Checks that nothing is left in an open transaction on the output topics: with read_committed
      * the end offset of a partition is its last stable offset, which is below the high watermark
-     * while a transaction is open on it.
+     * while a transaction is open on it. The markers of the last commit may still be on their way,
+     * so it first waits for them, up to {@link KafkaIo#CLIENT_TIMEOUT}.
      */
     static void assertNoOpenTransactions(String bootstrap, JobConfig.Topics topics) {
         for (String topic : List.of(topics.aggregated(), topics.regret(), topics.labelerWeights(), topics.deadLetters())) {
+            KafkaIo.awaitNoOpenTransactions(bootstrap, topic);
             assertThat(KafkaIo.endOffsets(bootstrap, topic, IsolationLevel.READ_COMMITTED))
                     .as("last stable offsets of %s equal its high watermarks (no open transaction)", topic)
                     .isEqualTo(KafkaIo.endOffsets(bootstrap, topic, IsolationLevel.READ_UNCOMMITTED));
