@@ -381,8 +381,7 @@ public final class CohortMechanism {
         if (p == null) {
           out.unmatchedOutcome(e);
         } else {
-          store.removePending(e.promptId);
-          store.removeExpiry(p.expiresAt(config.outcomeTimeoutMs()), e.promptId);
+          store.removePending(e.promptId); // and with it, its expiry
           applyOutcome(store, summary, p, e.outcome, from < 0 ? null : aheadStates, Math.max(from, 0));
           changed = true;
         }

@@ -57,19 +57,24 @@ public interface CohortStore {
 
   void removePending(String promptId) throws Exception;
 
-  /** Remembers that the pending item promptId expires at time. */
+  /**
+   * Sets the expiry of the pending item of promptId (already put) to time. An item has one
+   * expiry: registering again moves it; removing the item, or putting another item of the same
+   * prompt id, forgets it.
+   */
   void addExpiry(long time, String promptId) throws Exception;
 
-  /** Forgets that promptId expires at time (its outcome came first). */
-  void removeExpiry(long time, String promptId) throws Exception;
-
   /**
-   * The earliest time at which a pending item is registered to expire, or Long.MAX_VALUE if none
-   * is (an item expiring at Long.MAX_VALUE is never due).
+   * The earliest expiry of a pending item, or Long.MAX_VALUE if there is none (an item expiring
+   * at Long.MAX_VALUE is never due).
    */
   long nextExpiry() throws Exception;
 
-  /** Removes and returns the prompt ids registered to expire at time (empty array if none). */
+  /**
+   * Forgets and returns the prompt ids of the pending items that expire at time, each once, in
+   * any order (empty array if none); the items stay pending. Time is at most {@link
+   * #nextExpiry()}: expiries are taken in time order.
+   */
   String[] takeExpiries(long time) throws Exception;
 
   /** The summary; a fresh one for a new cohort. */

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * A cohort's state in plain maps: for the reference, the replay command and benchmarks, and the
@@ -15,8 +14,30 @@ public class InMemoryCohortStore implements CohortStore {
   private static final String[] NONE = new String[0];
 
   private final LabelerTable labelers = new LabelerTable();
-  private final Map<String, PendingItem> pending = new HashMap<>();
-  private final TreeMap<Long, List<String>> expiries = new TreeMap<>();
+  private final Map<String, Pending> pending = new HashMap<>();
+
+  /**
+   * Registrations of expiries, earliest first. One stands while it is the registered expiry of
+   * the prompt's pending item; one that no longer is (the item was removed, or put again) is
+   * dropped when it comes to the head. So an outcome costs no search, and a registration costs a
+   * sift up a heap that items join almost in time order, instead of a red-black tree's
+   * rebalancing of boxed times.
+   */
+  private final DueQueue<String> expiries = new DueQueue<>();
+
+  private final List<String> expiring = new ArrayList<>();
+
+  /** A pending item and its registered expiry. */
+  private static final class Pending {
+    final PendingItem item;
+    long expiry;
+    boolean registered;
+
+    Pending(PendingItem item) {
+      this.item = item;
+    }
+  }
+
   private final List<String> changed = new ArrayList<>();
   private CohortSummary summary = new CohortSummary();
 
@@ -77,12 +98,13 @@ public class InMemoryCohortStore implements CohortStore {
 
   @Override
   public PendingItem pending(String promptId) {
-    return pending.get(promptId);
+    Pending p = pending.get(promptId);
+    return p == null ? null : p.item;
   }
 
   @Override
   public void putPending(PendingItem item) {
-    pending.put(item.promptId, item);
+    pending.put(item.promptId, new Pending(item));
   }
 
   @Override
@@ -92,7 +114,28 @@ public class InMemoryCohortStore implements CohortStore {
 
   /** All pending items (read-only view). */
   public java.util.Collection<PendingItem> pendingItems() {
-    return java.util.Collections.unmodifiableCollection(pending.values());
+    return new java.util.AbstractCollection<>() {
+      @Override
+      public java.util.Iterator<PendingItem> iterator() {
+        java.util.Iterator<Pending> all = pending.values().iterator();
+        return new java.util.Iterator<>() {
+          @Override
+          public boolean hasNext() {
+            return all.hasNext();
+          }
+
+          @Override
+          public PendingItem next() {
+            return all.next().item;
+          }
+        };
+      }
+
+      @Override
+      public int size() {
+        return pending.size();
+      }
+    };
   }
 
   public int pendingCount() {
@@ -101,29 +144,47 @@ public class InMemoryCohortStore implements CohortStore {
 
   @Override
   public void addExpiry(long time, String promptId) {
-    expiries.computeIfAbsent(time, t -> new ArrayList<>()).add(promptId);
-  }
-
-  @Override
-  public void removeExpiry(long time, String promptId) {
-    List<String> ids = expiries.get(time);
-    if (ids != null && ids.remove(promptId) && ids.isEmpty()) {
-      expiries.remove(time);
+    Pending p = pending.get(promptId);
+    if (p == null) {
+      throw new IllegalStateException("an expiry for " + promptId + ", which is not pending");
     }
+    p.expiry = time;
+    p.registered = true;
+    expiries.add(time, promptId);
   }
 
   @Override
   public String[] takeExpiries(long time) {
-    if (expiries.isEmpty()) {
-      return NONE; // without boxing time
+    long next = nextExpiry();
+    if (next != time) {
+      if (next < time) {
+        throw new IllegalStateException("expiries taken at " + time + " while " + next + " is due first");
+      }
+      return NONE;
     }
-    List<String> ids = expiries.remove(time);
-    return ids == null ? NONE : ids.toArray(NONE);
+    while (expiries.size() > 0 && expiries.peekTime() == time) {
+      String promptId = expiries.poll();
+      Pending p = pending.get(promptId);
+      if (p != null && p.registered && p.expiry == time) {
+        p.registered = false; // taken once, however often it was registered
+        expiring.add(promptId);
+      }
+    }
+    String[] ids = expiring.toArray(NONE);
+    expiring.clear();
+    return ids;
   }
 
   @Override
   public long nextExpiry() {
-    return expiries.isEmpty() ? Long.MAX_VALUE : expiries.firstKey();
+    while (expiries.size() > 0) {
+      Pending p = pending.get(expiries.peek());
+      if (p != null && p.registered && p.expiry == expiries.peekTime()) {
+        return p.expiry;
+      }
+      expiries.poll(); // no longer the expiry of a pending item
+    }
+    return Long.MAX_VALUE;
   }
 
   @Override
