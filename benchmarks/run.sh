@@ -201,6 +201,15 @@ section_core() {
       | sort -k1,1n -k2,2n
     printf 'goals: >= 10 M with 10^5 labelers, >= 4 M with 10^6\n'
   } | tee -a "$results"
+  local expiry=$here/target/results/expiry-$stamp.txt
+  info "core: JMH ExpiryBenchmark, the pending items' expiries against a sorted map (about 1 minute)"
+  "$JAVA" -jar "$BENCH_JAR" ExpiryBenchmark 2>&1 | tee "$expiry" | grep -E '^(Benchmark|ExpiryBenchmark)' >&2 || true
+  {
+    printf '\npending items'"'"' expiries (JMH, one core, 20,000 items): thousand items per second (close + outcome)\n'
+    printf '%-10s %12s %12s %8s\n' times store sorted-map ratio
+    awk '/^ExpiryBenchmark\./ { split($1, b, "."); if (b[2] == "store") s[$2] = $5; else m[$2] = $5; keys[$2] = 1 }
+      END { for (k in keys) printf "%-10s %12.1f %12.1f %8.1f\n", k, s[k] / 1e3, m[k] / 1e3, (m[k] > 0 ? s[k] / m[k] : 0) }' "$expiry" | sort
+  } | tee -a "$results"
 }
 
 # The Mechanism operator alone in Flink's operator harness (heap and RocksDB), with the core on plain

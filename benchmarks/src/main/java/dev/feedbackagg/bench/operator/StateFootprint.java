@@ -66,9 +66,10 @@ public final class StateFootprint {
     MechanismJobBench.Items it = MechanismJobBench.items(Math.max(labelers, k), k, openItems, 7);
     CohortMechanism m = new CohortMechanism(MechanismConfig.defaults().withOutcomeTimeoutMs(Long.MAX_VALUE / 4));
     MechanismOutput discard = MechanismJobBench.DISCARD;
-    for (int j = 0; j < openItems; j++) {
-      ItemEvent close = ItemEvent.close("c", "prompt-" + j, "a", "b", 1, CloseReason.COMPLETE, it.ids()[j], it.reports()[j]);
-      m.step(store, "c", 1, List.of(close), discard);
+    for (int j = 0; j < openItems; j++) { // each at a time of its own, as items close in a stream
+      long time = 1 + j;
+      ItemEvent close = ItemEvent.close("c", "prompt-" + j, "a", "b", time, CloseReason.COMPLETE, it.ids()[j], it.reports()[j]);
+      m.step(store, "c", time, List.of(close), discard);
     }
     long withItems = usedHeapAfterGc();
     double perLabeler = (withLabelers - before) / (double) labelers;
