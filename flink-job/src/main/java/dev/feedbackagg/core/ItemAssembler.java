@@ -158,9 +158,13 @@ public final class ItemAssembler {
     out.emit(close);
     state.closed = true;
     state.closeTime = time;
-    // The reports now live in the mechanism's pending item; keep only the closed marker.
-    state.labelerIds = new String[0];
-    state.reports = new double[0];
+    // The reports now live in the mechanism's pending item; keep only the closed marker, which
+    // is held until the grace period ends (the outcome timeout: days) and needs no more than the
+    // cohort, the prompt and the times.
+    state.labelerIds = ItemState.NO_LABELERS;
+    state.reports = ItemState.NO_REPORTS;
+    state.responseAId = null;
+    state.responseBId = null;
     state.cleanupTime = saturatingAdd(time, policy.graceMs());
   }
 

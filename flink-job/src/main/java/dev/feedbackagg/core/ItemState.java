@@ -4,9 +4,16 @@ package dev.feedbackagg.core;
 public final class ItemState {
   public static final long NONE = Long.MIN_VALUE;
 
+  /** No labels: shared by every item before its first report and after its close (never changed). */
+  static final String[] NO_LABELERS = new String[0];
+
+  static final double[] NO_REPORTS = new double[0];
+
   public String cohort;
   public String promptId;
+  /** The responses compared, from the first report; dropped at close (the close carries them). */
   public String responseAId;
+
   public String responseBId;
   public int expectedLabels;
 
@@ -17,9 +24,9 @@ public final class ItemState {
   public long deadline = NONE;
 
   /** Accepted reports, in acceptance order; dropped at close. */
-  public String[] labelerIds = new String[0];
+  public String[] labelerIds = NO_LABELERS;
 
-  public double[] reports = new double[0];
+  public double[] reports = NO_REPORTS;
 
   public boolean closed;
   public long closeTime = NONE;

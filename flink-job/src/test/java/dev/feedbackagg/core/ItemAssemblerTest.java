@@ -212,6 +212,15 @@ class ItemAssemblerTest {
     assertThat(close.hasOutcome).isFalse();
     assertThat(close.responseAId).isEqualTo("ra-item");
     assertThat(close.responseBId).isEqualTo("rb-item");
+    // What stays until the grace period ends: the closed marker, without the reports and responses.
+    assertThat(state.closed).isTrue();
+    assertThat(state.closeTime).isEqualTo(100 + TIMEOUT);
+    assertThat(state.labelerIds).isEmpty();
+    assertThat(state.reports).isEmpty();
+    assertThat(state.responseAId).isNull();
+    assertThat(state.responseBId).isNull();
+    assertThat(state.cohort).isEqualTo(close.cohort);
+    assertThat(state.promptId).isEqualTo(close.promptId);
   }
 
   @Test

@@ -1,8 +1,13 @@
 package dev.feedbackagg.bench.operator;
 
 import dev.feedbackagg.avro.CloseReason;
+import dev.feedbackagg.avro.DeadLetterReason;
 import dev.feedbackagg.avro.LabelerReport;
 import dev.feedbackagg.core.CohortMechanism;
+import dev.feedbackagg.core.ItemAssembler;
+import dev.feedbackagg.core.ItemOutput;
+import dev.feedbackagg.core.ItemPolicy;
+import dev.feedbackagg.core.OutcomeEvent;
 import dev.feedbackagg.core.InMemoryCohortStore;
 import dev.feedbackagg.core.ItemEvent;
 import dev.feedbackagg.core.ItemState;
@@ -140,6 +145,48 @@ public final class StateFootprint {
     }
   }
 
+  /**
+   * Heap held by closed items' markers as ItemWindow's keyed state holds them until the grace
+   * period ends (map entry, key string, WindowState, the ItemState the assembler leaves at the
+   * close, and the strings it keeps), and their serialized size. The items close through the
+   * assembler from decoded reports, as in the job. Not counted: the state backend's map entry
+   * and the clean-up timer of each marker (Flink's own objects).
+   */
+  static void markerFootprint(int items, int k) throws Exception {
+    ItemAssembler assembler = new ItemAssembler(new ItemPolicy(k, 3_600_000L, 7L * 24 * 3_600_000L));
+    ItemOutput discard = new ItemOutput() {
+      @Override
+      public void emit(ItemEvent event) {}
+
+      @Override
+      public void rejectReport(ReportEvent report, DeadLetterReason reason, String message) {}
+
+      @Override
+      public void rejectOutcome(OutcomeEvent outcome, DeadLetterReason reason, String message) {}
+    };
+    long before = usedHeapAfterGc();
+    Map<String, WindowState> markers = new HashMap<>();
+    for (int j = 0; j < items; j++) {
+      ItemState state = null;
+      for (int i = 0; i < k; i++) {
+        state = assembler.step(state, 1_000L + j, List.of(), List.of(report(j, i)), discard);
+      }
+      if (state == null || !state.closed) {
+        throw new IllegalStateException("item " + j + " did not close");
+      }
+      WindowState w = new WindowState();
+      w.item = state;
+      markers.put(ItemWindow.key(state.cohort, state.promptId), w);
+    }
+    long after = usedHeapAfterGc();
+    WindowState one = markers.values().iterator().next();
+    System.out.printf(Locale.ROOT, "  heap per closed item's marker, held for the grace period (map entry, key, WindowState, ItemState, strings): %.0f bytes;"
+        + " serialized %d bytes + key%n", (after - before) / (double) items, serializedBytes(WindowState.class, one));
+    if (markers.size() != items) {
+      throw new IllegalStateException("expected " + items + " markers");
+    }
+  }
+
   private static String promptId(int j) {
     return String.format(Locale.ROOT, "prompt-%09d", j);
   }
@@ -182,5 +229,6 @@ public final class StateFootprint {
     int k = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     footprint(1_000_000, 100_000, k);
     itemWindowFootprint(100_000, k);
+    markerFootprint(100_000, k);
   }
 }
