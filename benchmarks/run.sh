@@ -210,6 +210,17 @@ section_core() {
     awk '/^ExpiryBenchmark\./ { split($1, b, "."); if (b[2] == "store") s[$2] = $5; else m[$2] = $5; keys[$2] = 1 }
       END { for (k in keys) printf "%-10s %12.1f %12.1f %8.1f\n", k, s[k] / 1e3, m[k] / 1e3, (m[k] > 0 ? s[k] / m[k] : 0) }' "$expiry" | sort
   } | tee -a "$results"
+  local wire=$here/target/results/wire-$stamp.txt
+  info "core: JMH WireBenchmark, the per-item encodings against Avro's and Flink's own (about 1 minute)"
+  "$JAVA" -jar "$BENCH_JAR" WireBenchmark 2>&1 | tee "$wire" | grep -E '^(Benchmark|WireBenchmark)' >&2 || true
+  {
+    printf '\nper-item encodings (JMH, one core): million records per second\n'
+    awk '/^WireBenchmark\./ { split($1, b, "."); v[b[2]] = $4 / 1e6 }
+      END {
+        printf "%-44s %8.2f  Avro'"'"'s encoder %8.2f  ratio %5.2f\n", "aggregated record of 5 labels, sink encoder", v["aggregatedCodec"], v["aggregatedAvro"], (v["aggregatedAvro"] > 0 ? v["aggregatedCodec"] / v["aggregatedAvro"] : 0)
+        printf "%-44s %8.2f  Flink POJO      %8.2f  ratio %5.2f\n", "item event to the Mechanism, job serializer", v["itemEventSerializer"], v["itemEventPojo"], (v["itemEventPojo"] > 0 ? v["itemEventSerializer"] / v["itemEventPojo"] : 0)
+      }' "$wire"
+  } | tee -a "$results"
 }
 
 # The Mechanism operator alone in Flink's operator harness (heap and RocksDB), with the core on plain

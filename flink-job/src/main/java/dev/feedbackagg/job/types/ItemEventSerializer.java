@@ -62,19 +62,20 @@ public final class ItemEventSerializer extends EventSerializer<ItemEvent> {
 
   @Override
   public void serialize(ItemEvent e, DataOutputView out) throws IOException {
+    Utf8Strings strings = strings();
     out.writeByte(e.kind == null ? -1 : e.kind.ordinal());
-    Utf8Strings.write(e.cohort, out);
-    Utf8Strings.write(e.promptId, out);
+    strings.write(e.cohort, out);
+    strings.write(e.promptId, out);
     out.writeLong(e.time);
-    Utf8Strings.write(e.responseAId, out);
-    Utf8Strings.write(e.responseBId, out);
+    strings.write(e.responseAId, out);
+    strings.write(e.responseBId, out);
     out.writeByte(e.closeReason == null ? -1 : e.closeReason.ordinal());
     if (e.labelerIds == null) {
       out.writeInt(-1);
     } else {
       out.writeInt(e.labelerIds.length);
       for (String id : e.labelerIds) {
-        Utf8Strings.write(id, out);
+        strings.write(id, out);
       }
     }
     if (e.reports == null) {
@@ -87,7 +88,7 @@ public final class ItemEventSerializer extends EventSerializer<ItemEvent> {
     }
     out.writeBoolean(e.hasOutcome);
     out.writeDouble(e.outcome);
-    Utf8Strings.write(e.outcomeTopic, out);
+    strings.write(e.outcomeTopic, out);
     out.writeInt(e.outcomePartition);
     out.writeLong(e.outcomeOffset);
   }

@@ -65,7 +65,7 @@ abstract class OriginEventSerializer<T extends SourcedRecord<R>, R extends Speci
       out.writeInt(bodyLength);
       out.write(encoded, SingleObjectCodec.HEADER_LENGTH, bodyLength);
     }
-    Utf8Strings.write(e.topic(), out);
+    strings().write(e.topic(), out);
     out.writeInt(e.partition());
     out.writeLong(e.offset());
   }

@@ -15,15 +15,39 @@ import org.apache.flink.core.memory.DataOutputView;
 final class Utf8Strings {
   private final StringCache cache = new StringCache();
   private byte[] scratch = new byte[256];
+  private byte[] writeScratch = new byte[256];
 
-  static void write(String s, DataOutputView out) throws IOException {
+  /**
+   * A string: an ASCII one (ids, cohorts, topics) through a reused buffer, one byte per
+   * character; any other through String.getBytes.
+   */
+  void write(String s, DataOutputView out) throws IOException {
     if (s == null) {
       out.writeInt(-1);
       return;
     }
-    byte[] b = s.getBytes(StandardCharsets.UTF_8);
-    out.writeInt(b.length);
-    out.write(b);
+    int n = s.length();
+    if (writeScratch.length < n) {
+      writeScratch = new byte[Math.max(n, 2 * writeScratch.length)];
+    }
+    byte[] b = writeScratch;
+    int i = 0;
+    while (i < n) {
+      char c = s.charAt(i);
+      if (c >= 0x80) {
+        break;
+      }
+      b[i] = (byte) c;
+      i++;
+    }
+    if (i == n) {
+      out.writeInt(n);
+      out.write(b, 0, n);
+      return;
+    }
+    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+    out.writeInt(utf8.length);
+    out.write(utf8);
   }
 
   /** A string written by {@link #write}, decoded anew. */

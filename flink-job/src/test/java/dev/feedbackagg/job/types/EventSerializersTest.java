@@ -114,11 +114,15 @@ class EventSerializersTest {
       String[] ids = new String[n];
       double[] reports = new double[n];
       for (int j = 0; j < n; j++) {
-        ids[j] = "labeler-" + rnd.nextInt();
+        ids[j] = switch (rnd.nextInt(4)) { // ASCII ids take the fast path; the others must too
+          case 0 -> "l\u00e9-" + rnd.nextInt() + "\ud83d\ude00";
+          case 1 -> "labeler-" + "x".repeat(rnd.nextInt(600)); // longer than the buffer at first
+          default -> "labeler-" + rnd.nextInt();
+        };
         reports[j] = rnd.nextDouble();
       }
       ItemEvent e = rnd.nextBoolean()
-          ? ItemEvent.close("c", "p" + i, "a", rnd.nextBoolean() ? null : "b", rnd.nextLong(),
+          ? ItemEvent.close("c", "p" + i, "a\u00e9", rnd.nextBoolean() ? null : "b", rnd.nextLong(),
               CloseReason.values()[rnd.nextInt(CloseReason.values().length)], ids, reports)
           : ItemEvent.outcome("c", "p" + i, rnd.nextLong(), rnd.nextDouble());
       if (rnd.nextBoolean()) {

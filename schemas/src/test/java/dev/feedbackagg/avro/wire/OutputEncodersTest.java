@@ -72,15 +72,20 @@ class OutputEncodersTest {
   }
 
   private static String text(Random rnd) {
-    int len = rnd.nextInt(10) == 0 ? 0 : 1 + rnd.nextInt(rnd.nextBoolean() ? 10 : 300);
+    int len = switch (rnd.nextInt(10)) {
+      case 0 -> 0;
+      case 1 -> 62 + rnd.nextInt(4); // about the one-byte length of the ASCII fast path
+      default -> 1 + rnd.nextInt(rnd.nextBoolean() ? 10 : 300);
+    };
+    boolean ascii = rnd.nextBoolean(); // ids are ASCII; else one non-ASCII character in ten
     StringBuilder sb = new StringBuilder(len);
     for (int i = 0; i < len; i++) {
-      switch (rnd.nextInt(10)) {
+      switch (ascii ? 9 : rnd.nextInt(10)) {
         case 0 -> sb.append((char) (0x80 + rnd.nextInt(0x780)));
         case 1 -> sb.append((char) (0x800 + rnd.nextInt(0xD000)));
         case 2 -> sb.appendCodePoint(0x10000 + rnd.nextInt(0xF0000));
         case 3 -> sb.append((char) (0xD800 + rnd.nextInt(0x800))); // a lone surrogate: '?' in UTF-8
-        default -> sb.append((char) (0x20 + rnd.nextInt(0x5F)));
+        default -> sb.append((char) (ascii && rnd.nextInt(20) == 0 ? rnd.nextInt(0x80) : 0x20 + rnd.nextInt(0x5F)));
       }
     }
     return sb.toString();
