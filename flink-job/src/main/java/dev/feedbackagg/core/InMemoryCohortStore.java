@@ -14,29 +14,17 @@ public class InMemoryCohortStore implements CohortStore {
   private static final String[] NONE = new String[0];
 
   private final LabelerTable labelers = new LabelerTable();
-  private final Map<String, Pending> pending = new HashMap<>();
+  /** Pending items by prompt id, with their expiries in {@link #expiries}. */
+  private final Map<String, ExpiryHeap.Entry> pending = new HashMap<>();
 
   /**
-   * Registrations of expiries, earliest first. One stands while it is the registered expiry of
-   * the prompt's pending item; one that no longer is (the item was removed, or put again) is
-   * dropped when it comes to the head. So an outcome costs no search, and a registration costs a
-   * sift up a heap that items join almost in time order, instead of a red-black tree's
-   * rebalancing of boxed times.
+   * The registered expiries, earliest first: a heap, not a sorted map of boxed times to lists, so
+   * that a registration is a sift up a heap that items join almost in time order, and an outcome
+   * removes its item's expiry without a search.
    */
-  private final DueQueue<String> expiries = new DueQueue<>();
+  private final ExpiryHeap expiries = new ExpiryHeap();
 
   private final List<String> expiring = new ArrayList<>();
-
-  /** A pending item and its registered expiry. */
-  private static final class Pending {
-    final PendingItem item;
-    long expiry;
-    boolean registered;
-
-    Pending(PendingItem item) {
-      this.item = item;
-    }
-  }
 
   private final List<String> changed = new ArrayList<>();
   private CohortSummary summary = new CohortSummary();
@@ -98,18 +86,24 @@ public class InMemoryCohortStore implements CohortStore {
 
   @Override
   public PendingItem pending(String promptId) {
-    Pending p = pending.get(promptId);
+    ExpiryHeap.Entry p = pending.get(promptId);
     return p == null ? null : p.item;
   }
 
   @Override
   public void putPending(PendingItem item) {
-    pending.put(item.promptId, new Pending(item));
+    ExpiryHeap.Entry replaced = pending.put(item.promptId, new ExpiryHeap.Entry(item));
+    if (replaced != null) {
+      expiries.remove(replaced);
+    }
   }
 
   @Override
   public void removePending(String promptId) {
-    pending.remove(promptId);
+    ExpiryHeap.Entry removed = pending.remove(promptId);
+    if (removed != null) {
+      expiries.remove(removed);
+    }
   }
 
   /** All pending items (read-only view). */
@@ -117,7 +111,7 @@ public class InMemoryCohortStore implements CohortStore {
     return new java.util.AbstractCollection<>() {
       @Override
       public java.util.Iterator<PendingItem> iterator() {
-        java.util.Iterator<Pending> all = pending.values().iterator();
+        java.util.Iterator<ExpiryHeap.Entry> all = pending.values().iterator();
         return new java.util.Iterator<>() {
           @Override
           public boolean hasNext() {
@@ -144,13 +138,11 @@ public class InMemoryCohortStore implements CohortStore {
 
   @Override
   public void addExpiry(long time, String promptId) {
-    Pending p = pending.get(promptId);
+    ExpiryHeap.Entry p = pending.get(promptId);
     if (p == null) {
       throw new IllegalStateException("an expiry for " + promptId + ", which is not pending");
     }
-    p.expiry = time;
-    p.registered = true;
-    expiries.add(time, promptId);
+    expiries.add(p, time);
   }
 
   @Override
@@ -162,13 +154,8 @@ public class InMemoryCohortStore implements CohortStore {
       }
       return NONE;
     }
-    while (expiries.size() > 0 && expiries.peekTime() == time) {
-      String promptId = expiries.poll();
-      Pending p = pending.get(promptId);
-      if (p != null && p.registered && p.expiry == time) {
-        p.registered = false; // taken once, however often it was registered
-        expiring.add(promptId);
-      }
+    while (expiries.size() > 0 && expiries.peek().expiry == time) {
+      expiring.add(expiries.poll().item.promptId);
     }
     String[] ids = expiring.toArray(NONE);
     expiring.clear();
@@ -177,14 +164,12 @@ public class InMemoryCohortStore implements CohortStore {
 
   @Override
   public long nextExpiry() {
-    while (expiries.size() > 0) {
-      Pending p = pending.get(expiries.peek());
-      if (p != null && p.registered && p.expiry == expiries.peekTime()) {
-        return p.expiry;
-      }
-      expiries.poll(); // no longer the expiry of a pending item
-    }
-    return Long.MAX_VALUE;
+    return expiries.size() == 0 ? Long.MAX_VALUE : expiries.peek().expiry;
+  }
+
+  /** Pending items with an expiry registered. For tests. */
+  int expiriesRegistered() {
+    return expiries.size();
   }
 
   @Override

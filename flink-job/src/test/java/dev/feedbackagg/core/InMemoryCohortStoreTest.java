@@ -80,6 +80,8 @@ class InMemoryCohortStoreTest {
           now = Math.max(now, next);
         }
         assertThat(store.pendingItems()).as("seed %d", seed).containsExactlyInAnyOrderElementsOf(items.values());
+        assertThat(store.expiriesRegistered()).as("seed %d: nothing held for items gone", seed)
+            .isEqualTo(expiry.values().stream().filter(t -> t != null).count());
       }
     }
   }

@@ -1,6 +1,5 @@
 package dev.feedbackagg.job.operators;
 
-import dev.feedbackagg.core.DueQueue;
 import dev.feedbackagg.core.CohortStore;
 import dev.feedbackagg.core.CohortSummary;
 import dev.feedbackagg.core.EventBuffer;

@@ -2,7 +2,6 @@ package dev.feedbackagg.job.operators;
 
 import dev.feedbackagg.avro.DeadLetter;
 import dev.feedbackagg.avro.DeadLetterReason;
-import dev.feedbackagg.core.DueQueue;
 import dev.feedbackagg.core.ItemAssembler;
 import dev.feedbackagg.core.ItemEvent;
 import dev.feedbackagg.core.ItemOutput;

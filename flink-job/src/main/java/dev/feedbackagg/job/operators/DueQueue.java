@@ -1,4 +1,4 @@
-package dev.feedbackagg.core;
+package dev.feedbackagg.job.operators;
 
 import java.util.Arrays;
 
@@ -8,34 +8,27 @@ import java.util.Arrays;
  * children per node: half the levels of a binary heap, so a poll, the hot call (every element is
  * polled once), walks half as many cache lines down, and a node's children share one or two. An
  * entry may be queued more than once; the caller tells a stale element from a live one when it
- * polls (ItemWindow: the item's registered time no longer equals the element's; the cohort
- * store's expiries: the prompt's item is no longer pending). Not thread-safe.
+ * polls (ItemWindow: the item's registered time no longer equals the element's). Not thread-safe.
  *
  * @param <T> the entries
  */
-public final class DueQueue<T> {
+final class DueQueue<T> {
   private long[] times = new long[64];
   private long[] order = new long[64];
   private Object[] entries = new Object[64];
   private int size;
   private long inserted;
 
-  public int size() {
+  int size() {
     return size;
   }
 
   /** The earliest time queued; only when not empty. */
-  public long peekTime() {
+  long peekTime() {
     return times[0];
   }
 
-  /** The entry with the earliest time, left queued; only when not empty. */
-  @SuppressWarnings("unchecked")
-  public T peek() {
-    return (T) entries[0];
-  }
-
-  public void add(long time, T entry) {
+  void add(long time, T entry) {
     if (size == times.length) {
       int n = 2 * size;
       times = Arrays.copyOf(times, n);
@@ -57,7 +50,7 @@ public final class DueQueue<T> {
 
   /** Removes and returns the entry with the earliest time; only when not empty. */
   @SuppressWarnings("unchecked")
-  public T poll() {
+  T poll() {
     T top = (T) entries[0];
     int last = --size;
     long time = times[last];
@@ -91,7 +84,7 @@ public final class DueQueue<T> {
 
   /** Every entry, earliest time first, ties in insertion order; the queue is not changed. */
   @SuppressWarnings("unchecked")
-  public java.util.List<T> inOrder() {
+  java.util.List<T> inOrder() {
     DueQueue<T> copy = new DueQueue<>();
     copy.times = Arrays.copyOf(times, Math.max(size, 1));
     copy.order = Arrays.copyOf(order, Math.max(size, 1));
