@@ -1,7 +1,10 @@
 package dev.feedbackagg.core;
 
+import java.util.AbstractCollection;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -107,12 +110,12 @@ public class InMemoryCohortStore implements CohortStore {
   }
 
   /** All pending items (read-only view). */
-  public java.util.Collection<PendingItem> pendingItems() {
-    return new java.util.AbstractCollection<>() {
+  public Collection<PendingItem> pendingItems() {
+    return new AbstractCollection<>() {
       @Override
-      public java.util.Iterator<PendingItem> iterator() {
-        java.util.Iterator<ExpiryHeap.Entry> all = pending.values().iterator();
-        return new java.util.Iterator<>() {
+      public Iterator<PendingItem> iterator() {
+        Iterator<ExpiryHeap.Entry> all = pending.values().iterator();
+        return new Iterator<>() {
           @Override
           public boolean hasNext() {
             return all.hasNext();

@@ -15,11 +15,11 @@ import org.apache.flink.core.memory.DataOutputView;
 final class Utf8Strings {
   private final StringCache cache = new StringCache();
   private byte[] scratch = new byte[256];
-  private byte[] writeScratch = new byte[256];
+  private final byte[] writeScratch = new byte[256];
 
   /**
-   * A string: an ASCII one (ids, cohorts, topics) through a reused buffer, one byte per
-   * character; any other through String.getBytes.
+   * A string: an ASCII one of up to 256 characters (ids, cohorts, topics) through a reused
+   * buffer, one byte per character; any other through String.getBytes.
    */
   void write(String s, DataOutputView out) throws IOException {
     if (s == null) {
@@ -27,23 +27,22 @@ final class Utf8Strings {
       return;
     }
     int n = s.length();
-    if (writeScratch.length < n) {
-      writeScratch = new byte[Math.max(n, 2 * writeScratch.length)];
-    }
     byte[] b = writeScratch;
-    int i = 0;
-    while (i < n) {
-      char c = s.charAt(i);
-      if (c >= 0x80) {
-        break;
+    if (n <= b.length) {
+      int i = 0;
+      while (i < n) {
+        char c = s.charAt(i);
+        if (c >= 0x80) {
+          break;
+        }
+        b[i] = (byte) c;
+        i++;
       }
-      b[i] = (byte) c;
-      i++;
-    }
-    if (i == n) {
-      out.writeInt(n);
-      out.write(b, 0, n);
-      return;
+      if (i == n) {
+        out.writeInt(n);
+        out.write(b, 0, n);
+        return;
+      }
     }
     byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
     out.writeInt(utf8.length);
