@@ -89,8 +89,9 @@ public final class ItemAssembler {
     state.outcome = y;
     state.outcomeTime = ts;
     if (state.closed) {
+      // The outcome's ids: those of the item (the key), which a closed marker no longer holds.
       out.emit(
-          ItemEvent.outcome(state.cohort, state.promptId, ts, y)
+          ItemEvent.outcome(o.outcome.getCohort(), o.outcome.getPromptId(), ts, y)
               .withOutcomeOrigin(o.topic, o.partition, o.offset));
     } else if (state.firstReportTime == ItemState.NONE) {
       out.rejectOutcome(o, DeadLetterReason.NO_ITEM,
@@ -160,7 +161,9 @@ public final class ItemAssembler {
     state.closeTime = time;
     // The reports now live in the mechanism's pending item; keep only the closed marker, which
     // is held until the grace period ends (the outcome timeout: days) and needs no more than the
-    // cohort, the prompt and the times.
+    // times: its ids are those of its key.
+    state.cohort = null;
+    state.promptId = null;
     state.labelerIds = ItemState.NO_LABELERS;
     state.reports = ItemState.NO_REPORTS;
     state.responseAId = null;

@@ -9,8 +9,11 @@ public final class ItemState {
 
   static final double[] NO_REPORTS = new double[0];
 
+  /** The item's ids (its key); dropped at close, like the responses: a marker is only its times. */
   public String cohort;
+
   public String promptId;
+
   /** The responses compared, from the first report; dropped at close (the close carries them). */
   public String responseAId;
 

@@ -161,6 +161,8 @@ class ItemAssemblerTest {
     assertThat(out.emitted).extracting(e -> e.kind)
         .containsExactly(ItemEvent.Kind.CLOSE, ItemEvent.Kind.OUTCOME);
     ItemEvent revealed = out.emitted.get(1);
+    assertThat(revealed.cohort).as("the item's, after the marker dropped them").isEqualTo(out.emitted.get(0).cohort);
+    assertThat(revealed.promptId).isEqualTo(out.emitted.get(0).promptId).isNotNull();
     assertThat(revealed.time).isEqualTo(20L);
     assertThat(revealed.outcome).isEqualTo(1.0);
     assertThat(revealed.outcomeOffset).isEqualTo(first.offset);
@@ -212,15 +214,16 @@ class ItemAssemblerTest {
     assertThat(close.hasOutcome).isFalse();
     assertThat(close.responseAId).isEqualTo("ra-item");
     assertThat(close.responseBId).isEqualTo("rb-item");
-    // What stays until the grace period ends: the closed marker, without the reports and responses.
+    // What stays until the grace period ends: the closed marker, its times only (its ids are
+    // those of its key).
     assertThat(state.closed).isTrue();
     assertThat(state.closeTime).isEqualTo(100 + TIMEOUT);
     assertThat(state.labelerIds).isEmpty();
     assertThat(state.reports).isEmpty();
     assertThat(state.responseAId).isNull();
     assertThat(state.responseBId).isNull();
-    assertThat(state.cohort).isEqualTo(close.cohort);
-    assertThat(state.promptId).isEqualTo(close.promptId);
+    assertThat(state.cohort).isNull();
+    assertThat(state.promptId).isNull();
   }
 
   @Test

@@ -176,7 +176,7 @@ public final class StateFootprint {
       }
       WindowState w = new WindowState();
       w.item = state;
-      markers.put(ItemWindow.key(state.cohort, state.promptId), w);
+      markers.put(ItemWindow.key("en-chat", promptId(j)), w);
     }
     long after = usedHeapAfterGc();
     WindowState one = markers.values().iterator().next();
