@@ -124,17 +124,27 @@ final class KafkaIo {
             List<TopicPartition> partitions = partitions(consumer, topic);
             consumer.assign(partitions);
             consumer.endOffsets(partitions, CLIENT_TIMEOUT).forEach(consumer::seek);
-            Map<TopicPartition, Long> open = new HashMap<>(highWatermarks);
-            long deadline = System.nanoTime() + CLIENT_TIMEOUT.toNanos();
-            open.entrySet().removeIf(e -> consumer.position(e.getKey(), CLIENT_TIMEOUT) >= e.getValue());
-            while (!open.isEmpty()) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new IllegalStateException("transactions on " + topic + " still open within " + CLIENT_TIMEOUT
-                            + ": last stable offsets did not reach the high watermarks " + open);
-                }
-                consumer.poll(Duration.ofMillis(200));
-                open.entrySet().removeIf(e -> consumer.position(e.getKey(), CLIENT_TIMEOUT) >= e.getValue());
+            pollUntil(consumer, highWatermarks, r -> {},
+                    "transactions on " + topic + " still open: the last stable offsets did not reach the high watermarks");
+        }
+    }
+
+    /**
+     * Polls until the consumer's position in every partition of end has reached its offset there,
+     * handing each record read to sink; throws (what, the offsets not reached) after
+     * {@link #CLIENT_TIMEOUT}.
+     */
+    private static void pollUntil(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> end,
+            java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> sink, String what) {
+        Map<TopicPartition, Long> left = new HashMap<>(end);
+        long deadline = System.nanoTime() + CLIENT_TIMEOUT.toNanos();
+        left.entrySet().removeIf(e -> consumer.position(e.getKey(), CLIENT_TIMEOUT) >= e.getValue());
+        while (!left.isEmpty()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException(what + " " + left + " within " + CLIENT_TIMEOUT);
             }
+            consumer.poll(Duration.ofMillis(200)).forEach(sink);
+            left.entrySet().removeIf(e -> consumer.position(e.getKey(), CLIENT_TIMEOUT) >= e.getValue());
         }
     }
 
@@ -147,20 +157,10 @@ final class KafkaIo {
             List<TopicPartition> partitions = partitions(consumer, topic);
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions, CLIENT_TIMEOUT));
             Map<Integer, List<ConsumerRecord<byte[], byte[]>>> byPartition = new HashMap<>();
-            long deadline = System.nanoTime() + CLIENT_TIMEOUT.toNanos();
-            end.entrySet().removeIf(e -> consumer.position(e.getKey(), CLIENT_TIMEOUT) >= e.getValue());
-            while (!end.isEmpty()) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new IllegalStateException("reading " + topic + " (" + isolation + ") did not reach the end "
-                            + "offsets " + end + " within " + CLIENT_TIMEOUT);
-                }
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    byPartition.computeIfAbsent(r.partition(), p -> new ArrayList<>()).add(r);
-                }
-                end.entrySet().removeIf(e -> consumer.position(e.getKey(), CLIENT_TIMEOUT) >= e.getValue());
-            }
+            pollUntil(consumer, consumer.endOffsets(partitions, CLIENT_TIMEOUT),
+                    r -> byPartition.computeIfAbsent(r.partition(), p -> new ArrayList<>()).add(r),
+                    "reading " + topic + " (" + isolation + ") did not reach the end offsets");
             List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
             for (TopicPartition tp : partitions) {
                 all.addAll(byPartition.getOrDefault(tp.partition(), List.of()));
