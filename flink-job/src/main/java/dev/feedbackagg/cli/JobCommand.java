@@ -79,6 +79,9 @@ public final class JobCommand implements Callable<Integer> {
   @Option(names = "--idleness", defaultValue = "30s", converter = DurationConverter.class, description = "A partition idle this long does not hold back the watermark; 0 disables (default: ${DEFAULT-VALUE}).")
   Duration idleness;
 
+  @Option(names = "--watermark-interval", defaultValue = "50ms", converter = DurationConverter.class, description = "How often the sources emit watermarks, in processing time; inputs wait for the watermark, so this bounds how long they are held (default: ${DEFAULT-VALUE}).")
+  Duration watermarkInterval;
+
   @Option(names = "--outcome-timeout", defaultValue = "7d", converter = DurationConverter.class, description = "A closed item waits this long for its outcome (default: ${DEFAULT-VALUE}).")
   Duration outcomeTimeout;
 
@@ -164,6 +167,7 @@ public final class JobCommand implements Callable<Integer> {
         mechanism,
         maxOutOfOrderness,
         idleness,
+        watermarkInterval,
         checkpointInterval,
         parseEnum(JobConfig.StateBackend.class, "state-backend", stateBackend),
         checkpointDir,

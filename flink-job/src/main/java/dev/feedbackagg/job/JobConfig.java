@@ -25,6 +25,7 @@ public record JobConfig(
     MechanismConfig mechanism,
     Duration maxOutOfOrderness,
     Duration idleness,
+    Duration watermarkInterval,
     Duration checkpointInterval,
     StateBackend stateBackend,
     String checkpointDir,
@@ -65,6 +66,9 @@ public record JobConfig(
   }
 
   public JobConfig {
+    if (watermarkInterval.isNegative() || watermarkInterval.isZero()) {
+      throw new IllegalArgumentException("watermark-interval: " + watermarkInterval + " must be > 0");
+    }
     if (transactionTimeout.compareTo(checkpointInterval) <= 0) {
       throw new IllegalArgumentException(
           "transaction-timeout: " + transactionTimeout + " must be far above the checkpoint interval "
@@ -100,7 +104,8 @@ public record JobConfig(
     return "JobConfig{job=" + jobName + ", bootstrap=" + bootstrapServers + ", topics=" + topics
         + ", reportsFormat=" + reportsFormat + ", group=" + groupId + ", bounded=" + bounded
         + ", items=" + items + ", mechanism=" + mechanism + ", maxOutOfOrderness=" + maxOutOfOrderness
-        + ", idleness=" + idleness + ", checkpointInterval=" + checkpointInterval
+        + ", idleness=" + idleness + ", watermarkInterval=" + watermarkInterval
+        + ", checkpointInterval=" + checkpointInterval
         + ", stateBackend=" + stateBackend + ", checkpointDir=" + checkpointDir
         + ", parallelism=" + parallelism + ", transactionalIdPrefix=" + transactionalIdPrefix
         + ", transactionTimeout=" + transactionTimeout + ", kafka=" + kafkaPropertiesForLog() + "}";

@@ -54,6 +54,26 @@ class JobCommandTest {
   }
 
   @Test
+  void sourcesFetchBelowTheHumongousSizeUnlessTheUserSetsTheFetchSize() {
+    JobConfig defaults = parse("--kafka-property", "security.protocol=SSL");
+    Properties p = FeedbackAggregationJob.consumerProperties(defaults.kafkaClientProperties());
+    // Below half of G1's smallest region (1 MiB), the size from which an array is humongous.
+    assertThat(Integer.parseInt(p.getProperty("fetch.max.bytes"))).isEqualTo(448 * 1024).isLessThan(512 * 1024);
+    assertThat(p.getProperty("security.protocol")).isEqualTo("SSL");
+
+    JobConfig own = parse("--kafka-property", "fetch.max.bytes=52428800");
+    Properties q = FeedbackAggregationJob.consumerProperties(own.kafkaClientProperties());
+    assertThat(q.getProperty("fetch.max.bytes")).isEqualTo("52428800");
+  }
+
+  @Test
+  void theWatermarkIntervalReachesTheEnvironment() {
+    JobConfig c = parse("--watermark-interval", "20ms", "--checkpoint-interval", "0");
+    assertThat(c.watermarkInterval()).isEqualTo(Duration.ofMillis(20));
+    assertThat(FeedbackAggregationJob.environment(c).getConfig().getAutoWatermarkInterval()).isEqualTo(20);
+  }
+
+  @Test
   void defaultsAreTheDocumentedOnes() {
     JobConfig c = parse();
     assertThat(c.bootstrapServers()).isEqualTo("localhost:9092");
@@ -70,6 +90,7 @@ class JobCommandTest {
     assertThat(c.mechanism().outcomeTimeoutMs()).isEqualTo(Duration.ofDays(7).toMillis());
     assertThat(c.maxOutOfOrderness()).isEqualTo(Duration.ofSeconds(5));
     assertThat(c.idleness()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.watermarkInterval()).isEqualTo(Duration.ofMillis(50));
     assertThat(c.checkpointInterval()).isEqualTo(Duration.ofSeconds(10));
     assertThat(c.stateBackend()).isEqualTo(JobConfig.StateBackend.HASHMAP);
     assertThat(c.transactionTimeout()).isLessThan(Duration.ofMinutes(15));
@@ -83,7 +104,8 @@ class JobCommandTest {
     assertThat(r.out())
         .contains("--bootstrap-servers", "localhost:9092", "feedback.reports", "feedback.labeler-weights",
             "--eta", "0.5", "--loss", "brier", "--outcome-timeout", "7d", "--checkpoint-interval", "10s",
-            "--state-backend", "hashmap", "--kafka-property", "--kafka-properties");
+            "--state-backend", "hashmap", "--kafka-property", "--kafka-properties",
+            "--watermark-interval", "50ms");
   }
 
   @Test
@@ -134,6 +156,9 @@ class JobCommandTest {
     Run duration = run("job", "--item-timeout", "soon", "--print-config");
     assertThat(duration.code()).isEqualTo(2);
     assertThat(duration.err()).contains("soon");
+    Run watermarks = run("job", "--watermark-interval", "0", "--print-config");
+    assertThat(watermarks.code()).isEqualTo(2);
+    assertThat(watermarks.err()).contains("watermark-interval");
     Run tx = run("job", "--checkpoint-interval", "20m", "--transaction-timeout", "10m", "--print-config");
     assertThat(tx.code()).isEqualTo(2);
     assertThat(tx.err()).contains("transaction-timeout");

@@ -69,6 +69,7 @@ final class JobTestSupport {
         mechanism,
         Duration.ofMillis(RandomEventLog.MAX_OUT_OF_ORDERNESS_MS),
         Duration.ZERO,
+        Duration.ofMillis(50),
         Duration.ZERO,
         backend,
         null,
