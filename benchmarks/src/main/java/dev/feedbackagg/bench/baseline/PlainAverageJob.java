@@ -14,6 +14,7 @@ import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -26,9 +27,11 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  * item's preferences, emitted once the item's expected_labels reports are in. Everything around
  * the arithmetic is set up as in the real job (dev.feedbackagg.job.FeedbackAggregationJob): the
  * same Kafka source settings (committed offsets else earliest, read_committed, --bounded stops at
- * the offsets present at start), the same Avro single-object decoding, a keyBy on (cohort,
- * prompt_id), the same exactly-once transactional KafkaSink (at-least-once when checkpoints are
- * off), the same checkpoint interval, state backend and parallelism options.
+ * the offsets present at start, the same fetch size), the same Avro single-object decoding, a
+ * keyBy on (cohort, prompt_id), the same exactly-once transactional KafkaSink with POOLING
+ * transaction naming (at-least-once when checkpoints are off), the same checkpoint interval,
+ * state backend and parallelism options. Its producer keeps Kafka's batching unless told
+ * (--producer-property).
  *
  * <p>What it does not do, which the real job does: validation and dead letters, duplicate and
  * late-report checks, event-time order (no watermarks: an item closes on its count alone), item
@@ -193,7 +196,10 @@ public final class PlainAverageJob {
             .setGroupId(o.groupId)
             .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
             .setDeserializer(new ReportDecoder())
-            .setProperty("isolation.level", "read_committed");
+            .setProperty("isolation.level", "read_committed")
+            // The real job's fetch size (FeedbackAggregationJob.FETCH_MAX_BYTES): responses below
+            // G1's humongous size.
+            .setProperty("fetch.max.bytes", "458752");
     if (o.bounded) {
       b.setBounded(OffsetsInitializer.latest());
     }
@@ -210,6 +216,7 @@ public final class PlainAverageJob {
         .setDeliveryGuarantee(
             o.checkpointInterval.isZero() ? DeliveryGuarantee.AT_LEAST_ONCE : DeliveryGuarantee.EXACTLY_ONCE)
         .setTransactionalIdPrefix(o.transactionalIdPrefix + "-aggregated")
+        .setTransactionNamingStrategy(TransactionNamingStrategy.POOLING) // as the real job's sinks
         .setKafkaProducerConfig(producer)
         .build();
   }

@@ -89,8 +89,8 @@ final class KafkaTopics implements AutoCloseable {
     }
   }
 
-  /** Committed records of a topic and the largest record timestamp among them. */
-  record Scan(long records, long maxTimestamp) {}
+  /** Committed records of a topic and the smallest and largest record timestamps among them. */
+  record Scan(long records, long minTimestamp, long maxTimestamp) {}
 
   /** Reads a topic to its last stable offset with read_committed (outside any timing). */
   Scan scanCommitted(String topic) {
@@ -101,6 +101,7 @@ final class KafkaTopics implements AutoCloseable {
       c.seekToBeginning(ps);
       Map<TopicPartition, Long> end = c.endOffsets(ps, Duration.ofSeconds(30));
       long n = 0;
+      long minTs = Long.MAX_VALUE;
       long maxTs = Long.MIN_VALUE;
       long idleSince = System.currentTimeMillis();
       while (!reached(c, end)) {
@@ -114,10 +115,11 @@ final class KafkaTopics implements AutoCloseable {
         idleSince = System.currentTimeMillis();
         for (ConsumerRecord<byte[], byte[]> r : records) {
           n++;
+          minTs = Math.min(minTs, r.timestamp());
           maxTs = Math.max(maxTs, r.timestamp());
         }
       }
-      return new Scan(n, maxTs);
+      return new Scan(n, minTs, maxTs);
     }
   }
 

@@ -95,6 +95,7 @@ final class ThroughputBench {
       int round,
       long durationMs,
       long processingMs,
+      long firstOutputMs,
       long outputRecords,
       long checkpoints,
       String jobId,
@@ -182,8 +183,9 @@ final class ThroughputBench {
         runs.add(r);
         log("round %d %-32s %,10.0f reports/s  (%.2f s%s)", round, v.label,
             reports * 1000.0 / r.durationMs, r.durationMs / 1000.0,
-            v == Variant.RAW ? "" : String.format(Locale.ROOT, ", %,d output records, %d checkpoints",
-                r.outputRecords, r.checkpoints));
+            v == Variant.RAW ? "" : String.format(Locale.ROOT,
+                ", %,d output records, %d checkpoints, first output at %.2f s, last at %.2f s",
+                r.outputRecords, r.checkpoints, r.firstOutputMs / 1000.0, r.processingMs / 1000.0));
       }
     }
     table(reports, outcomes, reportsTopic, variants);
@@ -252,8 +254,8 @@ final class ThroughputBench {
     long finished = end.path("timestamps").path("FINISHED").asLong();
     long checkpoints = rest.checkpoints(jobId).path("counts").path("completed").asLong();
     KafkaTopics.Scan scan = kafka.scanCommitted(name + ".aggregated");
-    return new Run(v, round, finished - running, scan.maxTimestamp() - running, scan.records(), checkpoints,
-        jobId, load);
+    return new Run(v, round, finished - running, scan.maxTimestamp() - running, scan.minTimestamp() - running,
+        scan.records(), checkpoints, jobId, load);
   }
 
   private void sample(String jobId, Map<String, Load> load) {
@@ -312,7 +314,7 @@ final class ThroughputBench {
     }
     long fetchMs = Long.parseLong(stats.get("fetch.time.ms"));
     long totalMs = fetchMs + Long.parseLong(stats.get("rebalance.time.ms"));
-    return new Run(Variant.RAW, round, fetchMs, totalMs, consumed, 0, null, Map.of());
+    return new Run(Variant.RAW, round, fetchMs, totalMs, 0, consumed, 0, null, Map.of());
   }
 
   private void table(long reports, long outcomes, String reportsTopic, List<Variant> variants) {
