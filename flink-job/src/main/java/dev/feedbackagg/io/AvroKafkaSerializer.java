@@ -7,15 +7,9 @@ import dev.feedbackagg.avro.RegretMetrics;
 import dev.feedbackagg.avro.wire.SingleObjectCodec;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.serialization.SerializationSchema;
-import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetFacet;
-import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetIdentifier;
-import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacet;
-import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacetProvider;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -30,7 +24,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * its own event time in its payload.
  */
 public final class AvroKafkaSerializer<T extends SpecificRecord>
-    implements KafkaRecordSerializationSchema<T>, KafkaDatasetFacetProvider {
+    implements KafkaRecordSerializationSchema<T> {
 
   private static final long serialVersionUID = 1L;
 
@@ -89,15 +83,6 @@ public final class AvroKafkaSerializer<T extends SpecificRecord>
 
   public String topic() {
     return topic;
-  }
-
-  /**
-   * The topic written, for the sink's lineage and for its POOLING transaction naming, which lists
-   * the transactions left open on the topics a writer writes.
-   */
-  @Override
-  public Optional<KafkaDatasetFacet> getKafkaDatasetFacet() {
-    return Optional.of(new DefaultKafkaDatasetFacet(DefaultKafkaDatasetIdentifier.ofTopics(List.of(topic))));
   }
 
   @Override

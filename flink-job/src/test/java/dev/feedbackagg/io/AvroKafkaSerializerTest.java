@@ -88,15 +88,6 @@ class AvroKafkaSerializerTest {
   }
 
   @Test
-  void eachSerializerNamesTheTopicItWrites() {
-    // The sinks' POOLING transaction naming lists the open transactions of these topics.
-    assertThat(AvroKafkaSerializer.aggregated("t.aggregated").getKafkaDatasetFacet())
-        .hasValueSatisfying(f -> assertThat(f.getTopicIdentifier().getTopics()).containsExactly("t.aggregated"));
-    assertThat(AvroKafkaSerializer.deadLetters("t.dlq").getKafkaDatasetFacet())
-        .hasValueSatisfying(f -> assertThat(f.getTopicIdentifier().getTopics()).containsExactly("t.dlq"));
-  }
-
-  @Test
   void aggregatedIsKeyedByPromptId() throws Exception {
     AvroKafkaSerializer<AggregatedPreference> s = AvroKafkaSerializer.aggregated("feedback.aggregated");
     ProducerRecord<byte[], byte[]> pr = s.serialize(aggregated(), null, 123L);

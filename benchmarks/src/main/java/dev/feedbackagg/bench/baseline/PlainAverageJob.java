@@ -14,7 +14,6 @@ import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
-import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -28,8 +27,8 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  * the arithmetic is set up as in the real job (dev.feedbackagg.job.FeedbackAggregationJob): the
  * same Kafka source settings (committed offsets else earliest, read_committed, --bounded stops at
  * the offsets present at start, the same fetch size), the same Avro single-object decoding, a
- * keyBy on (cohort, prompt_id), the same exactly-once transactional KafkaSink with POOLING
- * transaction naming (at-least-once when checkpoints are off), the same checkpoint interval,
+ * keyBy on (cohort, prompt_id), the same exactly-once transactional KafkaSink (at-least-once when
+ * checkpoints are off), the same checkpoint interval,
  * state backend and parallelism options. Its producer keeps Kafka's batching unless told
  * (--producer-property).
  *
@@ -216,7 +215,6 @@ public final class PlainAverageJob {
         .setDeliveryGuarantee(
             o.checkpointInterval.isZero() ? DeliveryGuarantee.AT_LEAST_ONCE : DeliveryGuarantee.EXACTLY_ONCE)
         .setTransactionalIdPrefix(o.transactionalIdPrefix + "-aggregated")
-        .setTransactionNamingStrategy(TransactionNamingStrategy.POOLING) // as the real job's sinks
         .setKafkaProducerConfig(producer)
         .build();
   }

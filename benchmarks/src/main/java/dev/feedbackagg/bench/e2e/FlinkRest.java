@@ -147,6 +147,13 @@ final class FlinkRest {
         started.remove(jobId);
         return j;
       }
+      if (j.path("state").asText().equals("RESTARTING")) {
+        // A failover spoils the figure, and one that cannot recover (a lost TaskManager) would
+        // otherwise be waited out until the timeout.
+        String cause = rootException(jobId);
+        cancel(jobId);
+        throw new IOException("job " + jobId + " failed and is restarting: cancelled. " + cause);
+      }
       if (System.nanoTime() > deadline) {
         cancel(jobId);
         throw new IOException("job " + jobId + " did not end within " + timeout.toSeconds() + " s: cancelled");
