@@ -75,6 +75,11 @@ public final class AvroKafkaSerializer<T extends SpecificRecord>
     return new AvroKafkaSerializer<>(topic, LabelerWeight.class, key);
   }
 
+  /** The Mechanism's results: aggregates to aggregatedTopic, labeler weights to weightsTopic. */
+  public static ResultsSerializer results(String aggregatedTopic, String weightsTopic) {
+    return new ResultsSerializer(aggregatedTopic, weightsTopic);
+  }
+
   /** feedback.dlq: key = the dead letter's original key bytes (null when the record had none). */
   public static AvroKafkaSerializer<DeadLetter> deadLetters(String topic) {
     KeyBytes<DeadLetter> key = d -> DeadLetters.bytes(d.getKey());

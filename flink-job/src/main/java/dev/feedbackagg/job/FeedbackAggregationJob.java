@@ -33,6 +33,8 @@ import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.types.Either;
+import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
@@ -43,12 +45,40 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 public final class FeedbackAggregationJob {
   private FeedbackAggregationJob() {}
 
-  /** The four outputs of the topology. */
+  /**
+   * The outputs of the topology: the Mechanism's aggregates and labeler weights in one stream
+   * (what the job's one sink for both topics reads), its regret snapshots, and the dead letters of
+   * every stage.
+   */
   public record Outputs(
-      DataStream<AggregatedPreference> aggregated,
+      DataStream<Either<AggregatedPreference, LabelerWeight>> results,
       DataStream<RegretMetrics> regret,
-      DataStream<LabelerWeight> labelerWeights,
-      DataStream<DeadLetter> deadLetters) {}
+      DataStream<DeadLetter> deadLetters) {
+
+    /** The aggregates alone, split from the results by an operator that each call adds. */
+    public DataStream<AggregatedPreference> aggregated() {
+      return results
+          .flatMap((Either<AggregatedPreference, LabelerWeight> r, Collector<AggregatedPreference> out) -> {
+            if (r.isLeft()) {
+              out.collect(r.left());
+            }
+          })
+          .returns(TypeInformation.of(AggregatedPreference.class))
+          .name("aggregated");
+    }
+
+    /** The labeler weights alone, split from the results by an operator that each call adds. */
+    public DataStream<LabelerWeight> labelerWeights() {
+      return results
+          .flatMap((Either<AggregatedPreference, LabelerWeight> r, Collector<LabelerWeight> out) -> {
+            if (r.isRight()) {
+              out.collect(r.right());
+            }
+          })
+          .returns(TypeInformation.of(LabelerWeight.class))
+          .name("labeler weights");
+    }
+  }
 
   /** Event time of a decoded record; dead letters never move the watermark. */
   public static WatermarkStrategy<Decoded> watermarks(JobConfig config) {
@@ -95,10 +125,10 @@ public final class FeedbackAggregationJob {
             .transform("ItemWindow", EventTypes.ITEM, new ItemWindow(config.items()))
             .uid("item-window");
 
-    SingleOutputStreamOperator<AggregatedPreference> aggregated =
+    SingleOutputStreamOperator<Either<AggregatedPreference, LabelerWeight>> results =
         items
             .keyBy(EventKey.cohort(), TypeInformation.of(String.class))
-            .transform("Mechanism", TypeInformation.of(AggregatedPreference.class), new Mechanism(config.mechanism()))
+            .transform("Mechanism", Mechanism.RESULTS, new Mechanism(config.mechanism()))
             .uid("mechanism");
 
     DataStream<DeadLetter> deadLetters =
@@ -107,17 +137,13 @@ public final class FeedbackAggregationJob {
             .union(
                 goodOutcomes.getSideOutput(SplitDecoded.DEAD_LETTERS),
                 items.getSideOutput(ItemWindow.DEAD_LETTERS),
-                aggregated.getSideOutput(Mechanism.DEAD_LETTERS))
+                results.getSideOutput(Mechanism.DEAD_LETTERS))
             .map(new DeadLetterCounter())
             .returns(TypeInformation.of(DeadLetter.class))
             .name("count dead letters")
             .uid("count-dead-letters");
 
-    return new Outputs(
-        aggregated,
-        aggregated.getSideOutput(Mechanism.REGRET),
-        aggregated.getSideOutput(Mechanism.WEIGHTS),
-        deadLetters);
+    return new Outputs(results, results.getSideOutput(Mechanism.REGRET), deadLetters);
   }
 
   /** Checkpointing, state backend and parallelism of the job. */
@@ -167,24 +193,24 @@ public final class FeedbackAggregationJob {
             .uid("outcomes-source");
 
     Outputs out = defineWorkflow(reports, outcomes, config);
-    out.aggregated()
-        .sinkTo(sink(config, "aggregated", AvroKafkaSerializer.aggregated(config.topics().aggregated()), kafka))
-        .name("aggregated sink")
+    // Aggregates and weights through one sink: one transactional producer per Mechanism subtask
+    // for both topics, so a checkpoint commits both in one transaction, and there is one writer
+    // (not two) to start, flush at every checkpoint and commit. In the crowd replay of benchmarks/,
+    // the weights are about a third as many records as the aggregates.
+    out.results()
+        .sinkTo(sink(config, "aggregated",
+            AvroKafkaSerializer.results(config.topics().aggregated(), config.topics().labelerWeights()), kafka))
+        .name("aggregated and weights sink")
         .uid("aggregated-sink");
     // The regret snapshots are few (one per cohort and metrics interval): one sink subtask, so
     // one transactional producer instead of one per Mechanism subtask, each committing a
     // transaction at every checkpoint. A cohort's records come from one Mechanism subtask through
-    // one channel: their order is kept. The weights (every changed labeler per interval, about a
-    // third as many records as aggregates in the crowd replay) stay chained to the Mechanism.
+    // one channel: their order is kept.
     out.regret()
         .sinkTo(sink(config, "regret", AvroKafkaSerializer.regret(config.topics().regret()), kafka))
         .setParallelism(1)
         .name("regret sink")
         .uid("regret-sink");
-    out.labelerWeights()
-        .sinkTo(sink(config, "weights", AvroKafkaSerializer.weights(config.topics().labelerWeights()), kafka))
-        .name("labeler weights sink")
-        .uid("labeler-weights-sink");
     out.deadLetters()
         .sinkTo(sink(config, "dlq", AvroKafkaSerializer.deadLetters(config.topics().deadLetters()), kafka))
         .name("dead letter sink")

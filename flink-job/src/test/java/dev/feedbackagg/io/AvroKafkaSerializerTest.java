@@ -14,6 +14,7 @@ import dev.feedbackagg.avro.wire.SingleObjectCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.types.Either;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -114,6 +115,21 @@ class AvroKafkaSerializerTest {
         AvroKafkaSerializer.weights("feedback.labeler-weights").serialize(weight(), null, null);
     assertThat(key(pr)).isEqualTo("c/l2");
     assertThat(decodeValue(pr, LabelerWeight.class)).isEqualTo(weight());
+  }
+
+  @Test
+  void resultsGoToTheirOwnTopicsWithTheirOwnKeys() throws Exception {
+    ResultsSerializer s = AvroKafkaSerializer.results("t.aggregated", "t.weights");
+    ProducerRecord<byte[], byte[]> a = s.serialize(Either.Left(aggregated()), null, 123L);
+    assertThat(a.topic()).isEqualTo("t.aggregated");
+    assertThat(key(a)).isEqualTo("p1");
+    assertThat(decodeValue(a, AggregatedPreference.class)).isEqualTo(aggregated());
+    assertThat(a.timestamp()).isNull();
+    ProducerRecord<byte[], byte[]> w = s.serialize(Either.Right(weight()), null, 123L);
+    assertThat(w.topic()).isEqualTo("t.weights");
+    assertThat(key(w)).isEqualTo("c/l2");
+    assertThat(decodeValue(w, LabelerWeight.class)).isEqualTo(weight());
+    assertThat(w.timestamp()).isNull();
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.feedbackagg.bench.operator;
 
 import dev.feedbackagg.avro.AggregatedPreference;
 import dev.feedbackagg.avro.CloseReason;
+import dev.feedbackagg.avro.LabelerWeight;
 import dev.feedbackagg.core.CohortMechanism;
 import dev.feedbackagg.core.InMemoryCohortStore;
 import dev.feedbackagg.core.ItemEvent;
@@ -34,6 +35,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.apache.flink.types.Either;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.FileUtils;
 
@@ -66,7 +68,7 @@ public final class MechanismJobBench {
         public void regret(dev.feedbackagg.avro.RegretMetrics r) {}
 
         @Override
-        public void weight(dev.feedbackagg.avro.LabelerWeight r) {}
+        public void weight(LabelerWeight r) {}
 
         @Override
         public void unmatchedOutcome(ItemEvent e) {}
@@ -155,17 +157,17 @@ public final class MechanismJobBench {
                   WatermarkStrategy.<ItemEvent>forMonotonousTimestamps().withTimestampAssigner((e, t) -> e.time));
       KeyedStream<ItemEvent, String> byCohort =
           DataStreamUtils.reinterpretAsKeyedStream(events, EventKey.cohort(), Types.STRING);
-      SingleOutputStreamOperator<AggregatedPreference> out;
       if (mechanism) {
         MechanismConfig config = MechanismConfig.defaults().withMetricsIntervalMs(interval);
-        out = byCohort.transform("Mechanism", TypeInformation.of(AggregatedPreference.class), new Mechanism(config));
+        SingleOutputStreamOperator<Either<AggregatedPreference, LabelerWeight>> out =
+            byCohort.transform("Mechanism", Mechanism.RESULTS, new Mechanism(config));
         out.getSideOutput(Mechanism.REGRET).sinkTo(new DiscardingSink<>());
-        out.getSideOutput(Mechanism.WEIGHTS).sinkTo(new DiscardingSink<>());
         out.getSideOutput(Mechanism.DEAD_LETTERS).sinkTo(new DiscardingSink<>());
+        out.sinkTo(new DiscardingSink<>());
       } else {
-        out = byCohort.process(new Nothing()).returns(TypeInformation.of(AggregatedPreference.class));
+        byCohort.process(new Nothing()).returns(TypeInformation.of(AggregatedPreference.class))
+            .sinkTo(new DiscardingSink<>());
       }
-      out.sinkTo(new DiscardingSink<>());
       JobExecutionResult result = env.execute(mechanism ? "mechanism-" + backend : "empty-" + backend);
       return result.getNetRuntime(TimeUnit.MILLISECONDS) / 1000.0;
     } finally {

@@ -25,6 +25,7 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.typeutils.EitherTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.runtime.state.VoidNamespace;
@@ -35,6 +36,7 @@ import org.apache.flink.streaming.api.operators.InternalTimerService;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.Triggerable;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.types.Either;
 import org.apache.flink.util.OutputTag;
 
 /**
@@ -57,14 +59,20 @@ import org.apache.flink.util.OutputTag;
  * the cohort has learned). Pending items are removed when their outcome comes or when the outcome
  * timeout passes.
  */
-public final class Mechanism extends AbstractStreamOperator<AggregatedPreference>
-    implements OneInputStreamOperator<ItemEvent, AggregatedPreference>, Triggerable<String, VoidNamespace> {
+public final class Mechanism extends AbstractStreamOperator<Either<AggregatedPreference, LabelerWeight>>
+    implements OneInputStreamOperator<ItemEvent, Either<AggregatedPreference, LabelerWeight>>,
+        Triggerable<String, VoidNamespace> {
   private static final long serialVersionUID = 2L;
 
   public static final OutputTag<RegretMetrics> REGRET =
       new OutputTag<>("regret", TypeInformation.of(RegretMetrics.class));
-  public static final OutputTag<LabelerWeight> WEIGHTS =
-      new OutputTag<>("labeler-weights", TypeInformation.of(LabelerWeight.class));
+  /**
+   * The main output: aggregates (left) and labeler weights (right), one stream, so that one sink,
+   * one transactional producer per subtask, writes both topics, and a checkpoint commits both in
+   * one transaction.
+   */
+  public static final TypeInformation<Either<AggregatedPreference, LabelerWeight>> RESULTS =
+      new EitherTypeInfo<>(TypeInformation.of(AggregatedPreference.class), TypeInformation.of(LabelerWeight.class));
   public static final OutputTag<DeadLetter> DEAD_LETTERS =
       new OutputTag<>("mechanism-dead-letters", TypeInformation.of(DeadLetter.class));
 
@@ -276,7 +284,7 @@ public final class Mechanism extends AbstractStreamOperator<AggregatedPreference
 
     @Override
     public void aggregated(AggregatedPreference record) {
-      output.collect(new StreamRecord<>(record, time));
+      output.collect(new StreamRecord<>(Either.Left(record), time));
     }
 
     @Override
@@ -286,7 +294,7 @@ public final class Mechanism extends AbstractStreamOperator<AggregatedPreference
 
     @Override
     public void weight(LabelerWeight record) {
-      output.collect(WEIGHTS, new StreamRecord<>(record, time));
+      output.collect(new StreamRecord<>(Either.Right(record), time));
     }
 
     @Override

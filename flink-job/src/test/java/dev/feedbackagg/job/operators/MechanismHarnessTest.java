@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.State;
 import org.apache.flink.api.common.state.StateDescriptor;
@@ -30,6 +31,7 @@ import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.types.Either;
 import org.assertj.core.api.SoftAssertions;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterEach;
@@ -65,13 +67,15 @@ class MechanismHarnessTest {
   private static final double P1_LOSS = brier(P1_PREFERENCE, 1.0);
   private static final double Z = Math.log((1.0 + Math.exp(-0.03125) + Math.exp(-0.5)) / 3.0);
 
-  private KeyedOneInputStreamOperatorTestHarness<String, ItemEvent, AggregatedPreference> harness;
+  private KeyedOneInputStreamOperatorTestHarness<String, ItemEvent, Either<AggregatedPreference, LabelerWeight>>
+      harness;
 
   @BeforeEach
   void openHarness() throws Exception {
     harness =
         new KeyedOneInputStreamOperatorTestHarness<>(
             new Mechanism(CONFIG), BY_COHORT, Types.STRING);
+    harness.setup(Mechanism.RESULTS.createSerializer(new SerializerConfigImpl())); // Either: not inferable
     harness.open();
   }
 
@@ -389,16 +393,30 @@ class MechanismHarnessTest {
     harness.processWatermark(time);
   }
 
+  /** The aggregates among the main output, in order. */
   private List<AggregatedPreference> aggregated() {
-    return harness.extractOutputValues();
+    List<AggregatedPreference> out = new ArrayList<>();
+    for (Either<AggregatedPreference, LabelerWeight> r : harness.extractOutputValues()) {
+      if (r.isLeft()) {
+        out.add(r.left());
+      }
+    }
+    return out;
   }
 
   private List<RegretMetrics> regret() {
     return side(harness.getSideOutput(Mechanism.REGRET));
   }
 
+  /** The labeler weights among the main output, in order. */
   private List<LabelerWeight> weights() {
-    return side(harness.getSideOutput(Mechanism.WEIGHTS));
+    List<LabelerWeight> out = new ArrayList<>();
+    for (Either<AggregatedPreference, LabelerWeight> r : harness.extractOutputValues()) {
+      if (r.isRight()) {
+        out.add(r.right());
+      }
+    }
+    return out;
   }
 
   private List<DeadLetter> deadLetters() {

@@ -2,7 +2,9 @@ package dev.feedbackagg.job.operators;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.feedbackagg.avro.AggregatedPreference;
 import dev.feedbackagg.avro.CloseReason;
+import dev.feedbackagg.avro.LabelerWeight;
 import dev.feedbackagg.core.CohortSummary;
 import dev.feedbackagg.core.ItemEvent;
 import dev.feedbackagg.core.Loss;
@@ -12,6 +14,7 @@ import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.StateBackend;
@@ -19,6 +22,7 @@ import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.types.Either;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -231,9 +235,10 @@ class MechanismRestoreTest {
 
   /** The operator in a keyed harness; outputs of every stream as text (Avro's JSON form). */
   private static final class Harness extends KeyedOneInputStreamOperatorTestHarness<String, ItemEvent,
-      dev.feedbackagg.avro.AggregatedPreference> {
+      Either<AggregatedPreference, LabelerWeight>> {
     Harness(StateBackend backend) throws Exception {
       super(new Mechanism(CONFIG), EventKey.cohort(), Types.STRING);
+      setup(Mechanism.RESULTS.createSerializer(new SerializerConfigImpl())); // Either: not inferable
       setStateBackend(backend);
     }
 
@@ -243,12 +248,15 @@ class MechanismRestoreTest {
 
     void addOutputsTo(Outputs out) {
       for (Object o : getOutput()) {
-        if (o instanceof StreamRecord<?> r) {
-          out.aggregated.add("aggregated " + r.getTimestamp() + " " + r.getValue());
+        if (o instanceof StreamRecord<?> r && r.getValue() instanceof Either<?, ?> e) {
+          if (e.isLeft()) {
+            out.aggregated.add("aggregated " + r.getTimestamp() + " " + e.left());
+          } else {
+            out.weights.add("weight " + r.getTimestamp() + " " + e.right());
+          }
         }
       }
       side(out.regret, "regret", getSideOutput(Mechanism.REGRET));
-      side(out.weights, "weight", getSideOutput(Mechanism.WEIGHTS));
       side(out.deadLetters, "dead-letter", getSideOutput(Mechanism.DEAD_LETTERS));
     }
 
