@@ -140,6 +140,10 @@ public final class FeedbackAggregationJob {
                 results.getSideOutput(Mechanism.DEAD_LETTERS))
             .map(new DeadLetterCounter())
             .returns(TypeInformation.of(DeadLetter.class))
+            // Dead letters are few: one subtask counts them and one transactional producer writes
+            // them (not one per subtask, each starting, flushing and committing at every
+            // checkpoint). A flood of bad input still goes through it at the producer's speed.
+            .setParallelism(1)
             .name("count dead letters")
             .uid("count-dead-letters");
 
@@ -213,6 +217,7 @@ public final class FeedbackAggregationJob {
         .uid("regret-sink");
     out.deadLetters()
         .sinkTo(sink(config, "dlq", AvroKafkaSerializer.deadLetters(config.topics().deadLetters()), kafka))
+        .setParallelism(1)
         .name("dead letter sink")
         .uid("dead-letter-sink");
     env.execute(config.jobName());
