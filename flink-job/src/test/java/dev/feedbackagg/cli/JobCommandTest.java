@@ -67,6 +67,14 @@ class JobCommandTest {
   }
 
   @Test
+  void theWatermarkIntervalIsShortOnTheHeapAndFlinksWithRocksDb() {
+    assertThat(parse().watermarkInterval()).isEqualTo(Duration.ofMillis(50));
+    assertThat(parse("--state-backend", "rocksdb").watermarkInterval()).isEqualTo(Duration.ofMillis(200));
+    assertThat(parse("--state-backend", "rocksdb", "--watermark-interval", "20ms").watermarkInterval())
+        .isEqualTo(Duration.ofMillis(20));
+  }
+
+  @Test
   void theWatermarkIntervalReachesTheEnvironment() {
     JobConfig c = parse("--watermark-interval", "20ms", "--checkpoint-interval", "0");
     assertThat(c.watermarkInterval()).isEqualTo(Duration.ofMillis(20));
@@ -105,7 +113,7 @@ class JobCommandTest {
         .contains("--bootstrap-servers", "localhost:9092", "feedback.reports", "feedback.labeler-weights",
             "--eta", "0.5", "--loss", "brier", "--outcome-timeout", "7d", "--checkpoint-interval", "10s",
             "--state-backend", "hashmap", "--kafka-property", "--kafka-properties",
-            "--watermark-interval", "50ms");
+            "--watermark-interval", "50ms with");
   }
 
   @Test
