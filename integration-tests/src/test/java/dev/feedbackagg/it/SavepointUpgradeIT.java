@@ -111,11 +111,11 @@ class SavepointUpgradeIT {
             long t2 = System.nanoTime();
             String job2 = flink.submit(ClusterRuns.jobJar(), args2, savepoint);
             flink.waitForAllTasksRunning(job2, TIMEOUT);
-            // Every vertex at the new parallelism, but the regret sink: one subtask.
+            // Every vertex at the new parallelism, but the regret and dead-letter sinks: one subtask.
             assertThat(flink.jobDetails(job2).path("vertices"))
                     .as("parallelism of every vertex of run 2")
                     .allSatisfy(v -> assertThat(v.path("parallelism").asInt()).as(v.path("name").asText())
-                            .isEqualTo(v.path("name").asText().matches("regret sink.*") ? 1 : 2));
+                            .isEqualTo(v.path("name").asText().matches("(regret sink|count dead letters).*") ? 1 : 2));
             assertThat(flink.checkpointCounts(job2).path("restored").asLong()).as("run 2 restored").isEqualTo(1);
             try (GroupProgress progress = new GroupProgress(broker.bootstrapServers(), run, topics)) {
                 assertThat(progress.total()).isEqualTo(input.records.size());
