@@ -57,26 +57,23 @@ public final class FeedbackAggregationJob {
 
     /** The aggregates alone, split from the results by an operator that each call adds. */
     public DataStream<AggregatedPreference> aggregated() {
-      return results
-          .flatMap((Either<AggregatedPreference, LabelerWeight> r, Collector<AggregatedPreference> out) -> {
-            if (r.isLeft()) {
-              out.collect(r.left());
-            }
-          })
-          .returns(TypeInformation.of(AggregatedPreference.class))
-          .name("aggregated");
+      return side(true, AggregatedPreference.class, "aggregated");
     }
 
     /** The labeler weights alone, split from the results by an operator that each call adds. */
     public DataStream<LabelerWeight> labelerWeights() {
+      return side(false, LabelerWeight.class, "labeler weights");
+    }
+
+    private <T> DataStream<T> side(boolean left, Class<T> type, String name) {
       return results
-          .flatMap((Either<AggregatedPreference, LabelerWeight> r, Collector<LabelerWeight> out) -> {
-            if (r.isRight()) {
-              out.collect(r.right());
+          .flatMap((Either<AggregatedPreference, LabelerWeight> r, Collector<T> out) -> {
+            if (r.isLeft() == left) {
+              out.collect(type.cast(left ? r.left() : r.right()));
             }
           })
-          .returns(TypeInformation.of(LabelerWeight.class))
-          .name("labeler weights");
+          .returns(TypeInformation.of(type))
+          .name(name);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.feedbackagg.bench.baseline;
 
 import dev.feedbackagg.avro.AggregatedPreference;
 import dev.feedbackagg.avro.LabelerReport;
+import dev.feedbackagg.job.FeedbackAggregationJob;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,9 +29,8 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  * same Kafka source settings (committed offsets else earliest, read_committed, --bounded stops at
  * the offsets present at start, the same fetch size), the same Avro single-object decoding, a
  * keyBy on (cohort, prompt_id), the same exactly-once transactional KafkaSink (at-least-once when
- * checkpoints are off), the same checkpoint interval,
- * state backend and parallelism options. Its producer keeps Kafka's batching unless told
- * (--producer-property).
+ * checkpoints are off), the same checkpoint interval, state backend and parallelism options. Its
+ * producer keeps Kafka's batching unless told (--producer-property).
  *
  * <p>What it does not do, which the real job does: validation and dead letters, duplicate and
  * late-report checks, event-time order (no watermarks: an item closes on its count alone), item
@@ -196,9 +196,9 @@ public final class PlainAverageJob {
             .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
             .setDeserializer(new ReportDecoder())
             .setProperty("isolation.level", "read_committed")
-            // The real job's fetch size (FeedbackAggregationJob.FETCH_MAX_BYTES): responses below
-            // G1's humongous size.
-            .setProperty("fetch.max.bytes", "458752");
+            // The real job's fetch size (responses below G1's humongous size): a compile-time
+            // constant, so this jar needs none of the job's classes.
+            .setProperty("fetch.max.bytes", FeedbackAggregationJob.FETCH_MAX_BYTES);
     if (o.bounded) {
       b.setBounded(OffsetsInitializer.latest());
     }
