@@ -7,7 +7,10 @@
 # plain-average baseline and the raw read of the topic, on a real Kafka broker and Flink cluster),
 # latency (last report -> aggregate readable, at-least-once and exactly-once), core (JMH: the core's
 # hot path against a plain hash-map loop) and operator (the Mechanism operator alone, heap and
-# RocksDB, and the state footprint).
+# RocksDB, and the state footprint). decompose (not part of all) is the e2e table with more rows:
+# builds of the committed code with a part of the work left out (benchmarks/experiments/*.patch,
+# each applied to HEAD in a git worktree and built there), run in rotation with the real job and the
+# plain average, to show what each part costs.
 #
 # Options (defaults in brackets):
 #   --rounds N               e2e rounds, the warm-up rounds included [3]
@@ -67,8 +70,8 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 case $section in
-  all | core | operator | e2e | latency) ;;
-  *) die "unknown section $section (all, core, operator, e2e, latency)" ;;
+  all | core | operator | e2e | latency | decompose) ;;
+  *) die "unknown section $section (all, core, operator, e2e, latency, decompose)" ;;
 esac
 
 JOB_JAR=$root/flink-job/target/feedback-aggregation.jar
@@ -176,6 +179,48 @@ section_e2e() {
     --job-args "$job_args" --baseline-args "$baseline_args"
 }
 
+# The e2e table with a row per experiment of benchmarks/experiments: each patch is applied to HEAD
+# (the committed code) in a worktree under target/, and the job it changes is built there: the real
+# job (a patch of flink-job) or the plain average (a patch of benchmarks/).
+section_decompose() {
+  local dir=$here/target/experiments wt=$here/target/experiments/worktree specs="" patch name kind step
+  local log=$dir/mvn.log
+  git -C "$root" diff --quiet HEAD -- flink-job schemas benchmarks/src \
+    || warn "uncommitted changes: the experiments are builds of HEAD, the real job's row is the working tree's"
+  mkdir -p "$dir"
+  for patch in "$here"/experiments/*.patch; do
+    name=$(basename "$patch" .patch)
+    kind=ours
+    grep -q '^diff --git a/benchmarks/' "$patch" && kind=plain
+    step=$(now_ms)
+    info "decompose: building $name ($kind) from HEAD with $patch (log $log)"
+    git -C "$root" worktree remove --force "$wt" >/dev/null 2>&1 || rm -rf "$wt"
+    git -C "$root" worktree prune
+    git -C "$root" worktree add --detach -q "$wt" HEAD
+    (cd "$wt" && git apply "$patch") || die "$patch does not apply to HEAD"
+    if [[ $kind == ours ]]; then
+      (cd "$wt" && mvn -B -q package -DskipTests -pl flink-job -am) >"$log" 2>&1 \
+        || { show_tail "$log" 40; die "the build of $name failed (see above)"; }
+      cp "$wt/flink-job/target/feedback-aggregation.jar" "$dir/$name.jar"
+    else
+      (cd "$wt" && mvn -B -q package -DskipTests -pl benchmarks -am) >"$log" 2>&1 \
+        || { show_tail "$log" 40; die "the build of $name failed (see above)"; }
+      cp "$wt/benchmarks/target/plain-average-job.jar" "$dir/$name.jar"
+    fi
+    git -C "$root" worktree remove --force "$wt"
+    specs+="${specs:+,}$name=$kind:$dir/$name.jar"
+    info "built $name in $(elapsed_since "$step")"
+  done
+  [[ -n $specs ]] || die "no experiments in $here/experiments"
+  info "decompose: $reports reports, $rounds rounds ($warmup_rounds warm-up): ours, plain and $specs"
+  harness throughput --bootstrap-servers "$BOOTSTRAP" --rest "$REST" \
+    --job-jar "$JOB_JAR" --baseline-jar "$BASELINE_JAR" --kafka-lib "$KAFKA_LIB" \
+    --reports "$reports" --rounds "$rounds" --warmup-rounds "$warmup_rounds" \
+    --checkpoint-interval "$checkpoint" --parallelism "$parallelism" \
+    --job-args "$job_args" --baseline-args "$baseline_args" \
+    --variants ours,plain --experiments "$specs"
+}
+
 section_latency() {
   info "latency: $rate reports/s, $measure measured per mode, checkpoint $checkpoint in exactly-once"
   harness latency --bootstrap-servers "$BOOTSTRAP" --rest "$REST" --job-jar "$JOB_JAR" \
@@ -236,7 +281,7 @@ section_operator() {
 
 needs_stack=""
 case $section in
-  all | e2e | latency) needs_stack=1 ;;
+  all | e2e | latency | decompose) needs_stack=1 ;;
 esac
 
 build_jars
@@ -254,5 +299,6 @@ case $section in
   operator) section_operator ;;
   e2e) section_e2e ;;
   latency) section_latency ;;
+  decompose) section_decompose ;;
 esac
 info "done in $(elapsed_since "$started"); tables in $results"

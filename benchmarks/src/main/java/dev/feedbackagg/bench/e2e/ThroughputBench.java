@@ -35,7 +35,8 @@ final class ThroughputBench {
   static final List<String> LOAD_METRICS =
       List.of("busyTimeMsPerSecond", "backPressuredTimeMsPerSecond");
 
-  enum Variant {
+  /** What a variant runs. */
+  enum Kind {
     OURS("ours", "ours, heap state"),
     PLAIN("plain", "plain average, heap"),
     ROCKSDB("rocksdb", "ours, RocksDB state"),
@@ -44,18 +45,45 @@ final class ThroughputBench {
     final String key;
     final String label;
 
-    Variant(String key, String label) {
+    Kind(String key, String label) {
       this.key = key;
       this.label = label;
     }
 
-    static Variant of(String key) {
-      for (Variant v : values()) {
-        if (v.key.equals(key)) {
-          return v;
+    static Kind of(String key) {
+      for (Kind k : values()) {
+        if (k.key.equals(key)) {
+          return k;
         }
       }
       throw new Args.Usage("unknown variant " + key + " (ours, plain, rocksdb, raw)");
+    }
+  }
+
+  /**
+   * One row of the table: a kind run from its usual jar (jar null), or an experiment: a build of
+   * the real job (kind OURS, heap state) or of the plain average (PLAIN) from another jar, e.g. one
+   * with a part of the work left out, to see what that part costs (run.sh decompose).
+   */
+  record Variant(Kind kind, String key, String label, String jar) {
+    static Variant of(String key) {
+      Kind k = Kind.of(key);
+      return new Variant(k, k.key, k.label, null);
+    }
+
+    /** NAME=KIND:JAR, KIND ours or plain. */
+    static Variant experiment(String spec) {
+      int eq = spec.indexOf('=');
+      int colon = spec.indexOf(':', eq + 1);
+      if (eq <= 0 || colon < 0) {
+        throw new Args.Usage("--experiments: NAME=ours:JAR or NAME=plain:JAR, not " + spec);
+      }
+      String name = spec.substring(0, eq);
+      Kind k = Kind.of(spec.substring(eq + 1, colon));
+      if (k != Kind.OURS && k != Kind.PLAIN) {
+        throw new Args.Usage("--experiments: the kind of " + name + " is ours or plain");
+      }
+      return new Variant(k, name, (k == Kind.OURS ? "ours: " : "plain: ") + name, spec.substring(colon + 1));
     }
   }
 
@@ -141,12 +169,18 @@ final class ThroughputBench {
         .option("--reports-topic", "", "reuse this filled reports topic (its outcomes topic: --outcomes-topic)")
         .option("--outcomes-topic", "", "with --reports-topic")
         .option("--prefix", "", "topic, group and transactional id prefix (default: bench-TIME)")
+        .option("--experiments", "", "more rows, comma-separated NAME=ours:JAR or NAME=plain:JAR: the real job"
+            + " (heap state) or the plain average from another build, e.g. with a part of the work left out"
+            + " (run.sh decompose)")
         .flag("--keep-topics", "keep the topics this run creates");
   }
 
   String run() throws Exception {
-    List<Variant> variants = a.list("--variants").stream().map(Variant::of).toList();
-    long jobs = a.integer("--rounds") * variants.stream().filter(v -> v != Variant.RAW).count();
+    List<Variant> variants = new ArrayList<>(a.list("--variants").stream().map(Variant::of).toList());
+    if (!a.get("--experiments").isBlank()) {
+      a.list("--experiments").stream().map(Variant::experiment).forEach(variants::add);
+    }
+    long jobs = a.integer("--rounds") * variants.stream().filter(v -> v.kind() != Kind.RAW).count();
     rest.checkJobManagerMetaspace(22.0 * jobs + 10); // fail now rather than after minutes
     int partitions = a.integer("--partitions");
     String reportsTopic = a.get("--reports-topic");
@@ -166,24 +200,33 @@ final class ThroughputBench {
     long outcomes = kafka.endOffsetSum(outcomesTopic);
     log("input: %,d reports in %s, %,d outcomes in %s", reports, reportsTopic, outcomes, outcomesTopic);
 
-    String oursJar = variants.contains(Variant.OURS) || variants.contains(Variant.ROCKSDB)
-        ? rest.upload(Path.of(a.get("--job-jar"))) : null;
-    String plainJar = variants.contains(Variant.PLAIN) ? rest.upload(Path.of(a.get("--baseline-jar"))) : null;
+    Map<String, String> jarIds = new LinkedHashMap<>(); // jar path -> id of the uploaded jar
+    for (Variant v : variants) {
+      String jar = switch (v.kind()) {
+        case OURS, ROCKSDB -> v.jar() != null ? v.jar() : a.get("--job-jar");
+        case PLAIN -> v.jar() != null ? v.jar() : a.get("--baseline-jar");
+        case RAW -> null;
+      };
+      if (jar != null && !jarIds.containsKey(jar)) {
+        jarIds.put(jar, rest.upload(Path.of(jar)));
+      }
+    }
 
     int rounds = a.integer("--rounds");
     for (int round = 0; round < rounds; round++) {
       for (int i = 0; i < variants.size(); i++) {
         Variant v = variants.get((i + round) % variants.size()); // the order rotates
-        Run r = switch (v) {
-          case OURS -> job(v, round, oursJar, reportsTopic, outcomesTopic, "hashmap");
-          case ROCKSDB -> job(v, round, oursJar, reportsTopic, outcomesTopic, "rocksdb");
-          case PLAIN -> job(v, round, plainJar, reportsTopic, outcomesTopic, "hashmap");
+        String jarId = jarIds.get(v.jar() != null ? v.jar()
+            : v.kind() == Kind.PLAIN ? a.get("--baseline-jar") : a.get("--job-jar"));
+        Run r = switch (v.kind()) {
+          case OURS, PLAIN -> job(v, round, jarId, reportsTopic, outcomesTopic, "hashmap");
+          case ROCKSDB -> job(v, round, jarId, reportsTopic, outcomesTopic, "rocksdb");
           case RAW -> raw(round, reportsTopic, reports);
         };
         runs.add(r);
-        log("round %d %-32s %,10.0f reports/s  (%.2f s%s)", round, v.label,
+        log("round %d %-32s %,10.0f reports/s  (%.2f s%s)", round, v.label(),
             reports * 1000.0 / r.durationMs, r.durationMs / 1000.0,
-            v == Variant.RAW ? "" : String.format(Locale.ROOT,
+            v.kind() == Kind.RAW ? "" : String.format(Locale.ROOT,
                 ", %,d output records, %d checkpoints, first output at %.2f s, last at %.2f s",
                 r.outputRecords, r.checkpoints, r.firstOutputMs / 1000.0, r.processingMs / 1000.0));
       }
@@ -214,10 +257,10 @@ final class ThroughputBench {
 
   private Run job(Variant v, int round, String jarId, String reportsTopic, String outcomesTopic, String backend)
       throws Exception {
-    String name = prefix + "-r" + round + "-" + v.key;
+    String name = prefix + "-r" + round + "-" + v.key();
     List<String> args = new ArrayList<>();
     String entry;
-    if (v == Variant.PLAIN) {
+    if (v.kind() == Kind.PLAIN) {
       entry = PLAIN_ENTRY;
       kafka.create(name + ".aggregated", 4);
       args.addAll(extraArgs("--baseline-args"));
@@ -314,7 +357,7 @@ final class ThroughputBench {
     }
     long fetchMs = Long.parseLong(stats.get("fetch.time.ms"));
     long totalMs = fetchMs + Long.parseLong(stats.get("rebalance.time.ms"));
-    return new Run(Variant.RAW, round, fetchMs, totalMs, 0, consumed, 0, null, Map.of());
+    return new Run(Variant.of("raw"), round, fetchMs, totalMs, 0, consumed, 0, null, Map.of());
   }
 
   private void table(long reports, long outcomes, String reportsTopic, List<Variant> variants) {
@@ -344,7 +387,7 @@ final class ThroughputBench {
     out("%s", head);
     Map<Variant, Double> median = new LinkedHashMap<>();
     for (Variant v : variants) {
-      StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-32s", v.label));
+      StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-32s", abbreviate(v.label(), 32)));
       List<Double> rates = new ArrayList<>();
       List<Double> secs = new ArrayList<>();
       List<Double> proc = new ArrayList<>();
@@ -365,10 +408,10 @@ final class ThroughputBench {
     }
     out("* processing: reports / (last committed output record's timestamp - RUNNING), i.e. without the"
         + " wait for the final checkpoint; for the raw read: reports / (fetch + group join time)");
-    Double ours = median.get(Variant.OURS);
-    Double plain = median.get(Variant.PLAIN);
-    Double rocks = median.get(Variant.ROCKSDB);
-    Double raw = median.get(Variant.RAW);
+    Double ours = median.get(Variant.of("ours"));
+    Double plain = median.get(Variant.of("plain"));
+    Double rocks = median.get(Variant.of("rocksdb"));
+    Double raw = median.get(Variant.of("raw"));
     if (ours != null && plain != null) {
       out("ours / plain average   = %.2f   goal >= 0.80: %s", ours / plain, ours / plain >= 0.8 ? "MET" : "NOT MET");
     }
@@ -385,10 +428,10 @@ final class ThroughputBench {
     out("");
     out("output records per job run (committed, read_committed) and completed checkpoints:");
     for (Variant v : variants) {
-      if (v == Variant.RAW) {
+      if (v.kind() == Kind.RAW) {
         continue;
       }
-      StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "  %-30s", v.label));
+      StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "  %-30s", abbreviate(v.label(), 30)));
       for (int r = 0; r < rounds; r++) {
         Run run = find(v, r);
         s.append(String.format(Locale.ROOT, " %,d/%d", run.outputRecords, run.checkpoints));
@@ -403,24 +446,24 @@ final class ThroughputBench {
         + " 10 s has none)");
     out("  %-22s %-62s %8s %8s %8s %8s %4s", "variant", "vertex", "busy avg", "busy hot", "bp avg", "bp hot", "n");
     for (Variant v : variants) {
-      if (v == Variant.RAW) {
+      if (v.kind() == Kind.RAW) {
         continue;
       }
       Map<String, Load> merged = new LinkedHashMap<>();
       for (Run run : runs) {
-        if (run.variant == v && run.round >= warm) {
+        if (run.variant.equals(v) && run.round >= warm) {
           run.load.forEach((k, l) -> merged.computeIfAbsent(k, x -> new Load()).merge(l));
         }
       }
       merged.entrySet().removeIf(e -> e.getValue().samples == 0);
-      merged.forEach((vertex, l) -> out("  %-22s %-62s %8.0f %8.0f %8.0f %8.0f %4d", abbreviate(v.label, 22),
+      merged.forEach((vertex, l) -> out("  %-22s %-62s %8.0f %8.0f %8.0f %8.0f %4d", abbreviate(v.label(), 22),
           abbreviate(vertex, 62), l.busyAvgSum / l.samples, l.busyMaxSum / l.samples,
           l.backPressuredAvgSum / l.samples, l.backPressuredMaxSum / l.samples, l.samples));
     }
   }
 
   private Run find(Variant v, int round) {
-    return runs.stream().filter(r -> r.variant == v && r.round == round).findFirst().orElseThrow();
+    return runs.stream().filter(r -> r.variant.equals(v) && r.round == round).findFirst().orElseThrow();
   }
 
   static double median(List<Double> xs) {
