@@ -69,6 +69,8 @@ while [[ $# -gt 0 ]]; do
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
+[[ $section == decompose && -n $warm_classpath ]] \
+  && die "decompose: not with --warm-classpath (parent-first loading would take the experiments' classes from the real job's jar on the class path)"
 case $section in
   all | core | operator | e2e | latency | decompose) ;;
   *) die "unknown section $section (all, core, operator, e2e, latency, decompose)" ;;
