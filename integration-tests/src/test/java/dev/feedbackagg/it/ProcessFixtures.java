@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
 /** What the fixtures that start real processes (Kafka broker, Flink cluster) share. */
@@ -52,18 +53,45 @@ final class ProcessFixtures {
         return lib;
     }
 
-    /** Binds {@code count} sockets on 127.0.0.1 at once (so the ports differ) and returns their ports. */
+    /** Where fixture ports are picked when the OS does not say where its ephemeral range starts. */
+    static final int DEFAULT_EPHEMERAL_LOW = 32768;
+
+    /** The lowest port picked for a fixture. */
+    static final int LOWEST_PORT = 10000;
+
+    /**
+     * {@code count} different ports on 127.0.0.1 that are free now, below the OS's ephemeral range.
+     * A port the OS hands out for a bind to port 0 is free when it is handed out, but the OS may
+     * hand it out again as the local port of an outgoing connection (the test's clients, a
+     * TaskManager's) before the process that is to listen on it binds it: a JobManager once failed
+     * with "Unable to open BLOB Server in specified port range" so. Below the ephemeral range only
+     * a process that binds that very port can take it. Each candidate is checked by binding it,
+     * and all stay bound until every one is found, so that they differ.
+     */
     static int[] freeLoopbackPorts(int count) throws IOException {
         InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        int low = LOWEST_PORT;
+        int high = Math.max(low + 1000, ephemeralLow()); // exclusive
+        int span = high - low;
+        int next = low + ThreadLocalRandom.current().nextInt(span);
         List<ServerSocket> sockets = new ArrayList<>();
         try {
             int[] ports = new int[count];
-            for (int i = 0; i < count; i++) {
+            for (int i = 0, tried = 0; i < count; tried++) {
+                if (tried == span) {
+                    throw new IOException("no free port on 127.0.0.1 in [" + low + ", " + high + ")");
+                }
+                int port = next;
+                next = next + 1 == high ? low : next + 1;
                 ServerSocket socket = new ServerSocket();
+                try {
+                    socket.bind(new InetSocketAddress(loopback, port));
+                } catch (IOException taken) {
+                    socket.close();
+                    continue;
+                }
                 sockets.add(socket);
-                socket.setReuseAddress(true);
-                socket.bind(new InetSocketAddress(loopback, 0));
-                ports[i] = socket.getLocalPort();
+                ports[i++] = port;
             }
             return ports;
         } finally {
@@ -71,5 +99,20 @@ final class ProcessFixtures {
                 socket.close();
             }
         }
+    }
+
+    /** The first port of Linux's ephemeral range, else {@link #DEFAULT_EPHEMERAL_LOW}. */
+    static int ephemeralLow() {
+        Path range = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+        try {
+            if (Files.isReadable(range)) {
+                // A line reader: Files.readString read one byte of it here (procfs reports size 0).
+                String[] bounds = Files.readAllLines(range, StandardCharsets.US_ASCII).get(0).trim().split("\\s+");
+                return Integer.parseInt(bounds[0]);
+            }
+        } catch (IOException | RuntimeException unreadable) {
+            // the default below
+        }
+        return DEFAULT_EPHEMERAL_LOW;
     }
 }
