@@ -79,6 +79,9 @@ final class ThroughputBench {
         throw new Args.Usage("--experiments: NAME=ours:JAR or NAME=plain:JAR, not " + spec);
       }
       String name = spec.substring(0, eq);
+      if (!name.matches("[A-Za-z0-9-]+")) { // part of topic names and job names
+        throw new Args.Usage("--experiments: a name is letters, digits and dashes, not " + name);
+      }
       Kind k = Kind.of(spec.substring(eq + 1, colon));
       if (k != Kind.OURS && k != Kind.PLAIN) {
         throw new Args.Usage("--experiments: the kind of " + name + " is ours or plain");
@@ -202,11 +205,7 @@ final class ThroughputBench {
 
     Map<String, String> jarIds = new LinkedHashMap<>(); // jar path -> id of the uploaded jar
     for (Variant v : variants) {
-      String jar = switch (v.kind()) {
-        case OURS, ROCKSDB -> v.jar() != null ? v.jar() : a.get("--job-jar");
-        case PLAIN -> v.jar() != null ? v.jar() : a.get("--baseline-jar");
-        case RAW -> null;
-      };
+      String jar = jarOf(v);
       if (jar != null && !jarIds.containsKey(jar)) {
         jarIds.put(jar, rest.upload(Path.of(jar)));
       }
@@ -216,8 +215,7 @@ final class ThroughputBench {
     for (int round = 0; round < rounds; round++) {
       for (int i = 0; i < variants.size(); i++) {
         Variant v = variants.get((i + round) % variants.size()); // the order rotates
-        String jarId = jarIds.get(v.jar() != null ? v.jar()
-            : v.kind() == Kind.PLAIN ? a.get("--baseline-jar") : a.get("--job-jar"));
+        String jarId = jarIds.get(jarOf(v));
         Run r = switch (v.kind()) {
           case OURS, PLAIN -> job(v, round, jarId, reportsTopic, outcomesTopic, "hashmap");
           case ROCKSDB -> job(v, round, jarId, reportsTopic, outcomesTopic, "rocksdb");
@@ -233,6 +231,18 @@ final class ThroughputBench {
     }
     table(reports, outcomes, reportsTopic, variants);
     return report.toString();
+  }
+
+  /** The jar a variant runs from (null for the raw read). */
+  private String jarOf(Variant v) {
+    if (v.jar() != null) {
+      return v.jar();
+    }
+    return switch (v.kind()) {
+      case OURS, ROCKSDB -> a.get("--job-jar");
+      case PLAIN -> a.get("--baseline-jar");
+      case RAW -> null;
+    };
   }
 
   private void fill(String scenario, long items, String reportsTopic, String outcomesTopic) throws Exception {
