@@ -71,7 +71,7 @@ final class ProcessFixtures {
     static int[] freeLoopbackPorts(int count) throws IOException {
         InetAddress loopback = InetAddress.getByName("127.0.0.1");
         int low = LOWEST_PORT;
-        int high = Math.max(low + 1000, ephemeralLow()); // exclusive
+        int high = portsEnd();
         int span = high - low;
         int next = low + ThreadLocalRandom.current().nextInt(span);
         List<ServerSocket> sockets = new ArrayList<>();
@@ -99,6 +99,11 @@ final class ProcessFixtures {
                 socket.close();
             }
         }
+    }
+
+    /** Where the ports picked end (exclusive): the ephemeral range, with at least 1000 to pick from. */
+    static int portsEnd() {
+        return Math.max(LOWEST_PORT + 1000, ephemeralLow());
     }
 
     /** The first port of Linux's ephemeral range, else {@link #DEFAULT_EPHEMERAL_LOW}. */
